@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CatalogCopy, copyCatalog } from '../../test/helpers/catalog-copy.js';
@@ -125,18 +128,54 @@ describe('checkCatalog on broken catalogues', () => {
 });
 
 describe('the loader on arbitrary input', () => {
-  it('never throws on any part file text, and always reports a problem for non-catalogue text', () => {
-    copy = copyCatalog();
-    const dir = copy;
-    fc.assert(
-      fc.property(fc.string({ maxLength: 400 }), (text) => {
-        dir.write('goals.yaml', text);
-        const result = checkCatalog(dir.dir);
-        // Whatever the text, goals.yaml cannot yield the 6 goals, so the catalogue is invalid.
-        expect(result.ok).toBe(false);
-        expect(result.problems.length).toBeGreaterThan(0);
-      }),
-      { numRuns: 60 },
-    );
+  it('never throws on any part file text, and reports a problem for non-catalogue text', () => {
+    // A one-part catalogue keeps each run cheap, so many inputs can be tried.
+    const dir = mkdtempSync(join(tmpdir(), 'aisf-fuzz-'));
+    try {
+      writeFileSync(
+        join(dir, 'catalog.yaml'),
+        'name: fuzz\nversion: 1.0.0\ndocuments:\n  - { id: CAICT-AISF-2020, title: { zh: 甲, en: a }, publisher: { zh: 乙, en: b }, year: 2020 }\nparts: [goals]\n',
+      );
+      const yamlish = fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc
+          .array(
+            fc.constantFrom(
+              'part: goals\n',
+              'items:\n',
+              '  - id: goal.x\n',
+              '    kind: goal\n',
+              '&a [*a]\n',
+              '- ',
+              ': ',
+              '{',
+              '[',
+              '"',
+              "'",
+              '\t',
+              '#',
+              '!!binary ',
+              '<<: *b\n',
+              '---\n',
+            ),
+            { maxLength: 30 },
+          )
+          .map((parts) => parts.join('')),
+      );
+      fc.assert(
+        fc.property(yamlish, (text) => {
+          writeFileSync(join(dir, 'goals.yaml'), text);
+          const result = checkCatalog(dir, { coverage: false });
+          // No part file of this form holds a complete, linked goal: always a problem, never a throw.
+          expect(result.ok).toBe(false);
+          for (const problem of result.problems) {
+            expect(problem.message.length).toBeGreaterThan(0);
+          }
+        }),
+        { numRuns: 300, seed: 20261124 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
