@@ -35,6 +35,30 @@ export const ERROR_CODES = {
     http: 400,
     summary: 'the catalogue failed validation (links, counts, coverage)',
   },
+  E_MODEL_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'a model file is malformed' },
+  E_MODEL_UNSUPPORTED_OP: {
+    exit: EXIT.USAGE,
+    http: 422,
+    summary: 'a model uses an op aisf cannot run or differentiate',
+  },
+  E_MODEL_UNSAFE: {
+    exit: EXIT.USAGE,
+    http: 422,
+    summary: 'a model failed the safety scan and was not loaded',
+  },
+  E_DATA_INVALID: { exit: EXIT.USAGE, http: 400, summary: 'a data file is malformed' },
+  E_PRIVACY_BUDGET: {
+    exit: EXIT.USAGE,
+    http: 403,
+    summary: 'the query would exceed the privacy budget',
+  },
+  E_UPSTREAM: { exit: EXIT.USAGE, http: 502, summary: 'an upstream service failed' },
+  E_STORE: { exit: EXIT.INTERNAL, http: 500, summary: 'the database failed' },
+  E_UNAVAILABLE: {
+    exit: EXIT.USAGE,
+    http: 503,
+    summary: 'a needed program or service is not available',
+  },
   E_INTERNAL: { exit: EXIT.INTERNAL, http: 500, summary: 'internal error (a bug in aisf)' },
 } as const satisfies Record<string, { exit: ExitCode; http: number; summary: string }>;
 
