@@ -1,3 +1,8 @@
 /** @module aisf: the AI security framework as a library (catalogue, errors; more areas as they land). */
+export * as fairness from './algorithm/fairness/index.js';
+export * from './assess/index.js';
+export * as business from './business/index.js';
 export * from './catalog/index.js';
+export * as privacy from './data/privacy/index.js';
+export * as engine from './engine/index.js';
 export * from './errors.js';

@@ -4,7 +4,9 @@ import { assertUniqueIds, TESTS } from './registry.js';
 
 describe('the test registry', () => {
   it('rejects duplicate ids', () => {
-    expect(() => assertUniqueIds([{ id: 'a' }, { id: 'a' }], 'test')).toThrow(/duplicate test id "a"/);
+    expect(() => assertUniqueIds([{ id: 'a' }, { id: 'a' }], 'test')).toThrow(
+      /duplicate test id "a"/,
+    );
   });
 
   it('links every test to catalogue items that exist and have the right kind', () => {

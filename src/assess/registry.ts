@@ -1,8 +1,16 @@
 /** @module The registry of technical tests: one line per test plugin; duplicate ids throw at start-up. */
+
+import { groupMetrics } from '../algorithm/fairness/test-plugin/index.js';
+import { guardConfigReview } from '../business/guard/config-review/index.js';
 import type { TestPlugin } from '../evidence/test-plugin.js';
+import { modelScanTest } from '../platform/scan/test-plugin/index.js';
 
 /** Every technical test aisf can run, in report order. Add one line per plugin. */
-export const TESTS: readonly TestPlugin<never>[] = [] as const;
+export const TESTS: readonly TestPlugin<never>[] = [
+  guardConfigReview as unknown as TestPlugin<never>,
+  groupMetrics as unknown as TestPlugin<never>,
+  modelScanTest as unknown as TestPlugin<never>,
+] as const;
 
 /** Throws if two plugins share an id (called at module load, so a bad registry never starts). */
 export function assertUniqueIds(plugins: readonly { id: string }[], what: string): void {

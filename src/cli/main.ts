@@ -10,10 +10,28 @@ import {
   parseCommandLine,
   rootHelp,
 } from './command.js';
+import { ASSESS_COMMANDS } from './commands/assess.js';
+import { AUDIT_COMMANDS } from './commands/audit.js';
 import { CATALOG_COMMANDS } from './commands/catalog.js';
+import { DP_COMMANDS } from './commands/dp.js';
+import { FAIRNESS_COMMANDS } from './commands/fairness.js';
+import { GUARD_COMMANDS } from './commands/guard.js';
+import { MODEL_COMMANDS } from './commands/model.js';
+import { PII_COMMANDS } from './commands/pii.js';
+import { SCAN_COMMANDS } from './commands/scan.js';
 
 /** Every command, in help order. One line per command group; duplicate names throw at start-up. */
-export const COMMANDS: readonly CommandDef[] = [...CATALOG_COMMANDS];
+export const COMMANDS: readonly CommandDef[] = [
+  ...CATALOG_COMMANDS,
+  ...SCAN_COMMANDS,
+  ...ASSESS_COMMANDS,
+  ...DP_COMMANDS,
+  ...FAIRNESS_COMMANDS,
+  ...MODEL_COMMANDS,
+  ...GUARD_COMMANDS,
+  ...AUDIT_COMMANDS,
+  ...PII_COMMANDS,
+];
 
 function assertUniqueNames(commands: readonly CommandDef[]): void {
   const seen = new Set<string>();

@@ -1,0 +1,74 @@
+/**
+ * @module Bench helper process: `serve.ts upstream` runs the fake upstream, `serve.ts guard <url>
+ * <dir>` runs a guard in front of it with auth + quota + PII + labeling + audit. Prints its URL.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { hashApiKey } from '../../src/business/guard/access-api-key/index.js';
+import { parseGuardConfig } from '../../src/business/guard/config.js';
+import { serveGuard } from '../../src/business/guard/server.js';
+import { callUpstream } from '../../src/business/guard/upstream.js';
+import { startFakeUpstream } from '../../test/helpers/guard-upstream.js';
+
+export const BENCH_KEY = 'bench-user-key-0123456789';
+const role = process.argv[2];
+if (role === 'upstream') {
+  const upstream = await startFakeUpstream();
+  process.stdout.write(`${upstream.url}\n`);
+} else if (role === 'guard') {
+  const upstreamUrl = process.argv[3] ?? '';
+  const dir = process.argv[4] ?? '';
+  const config = parseGuardConfig({
+    keys: [{ id: 'bench', sha256: hashApiKey(BENCH_KEY), roles: ['user'] }],
+    audit: { dir: join(dir, 'audit') },
+    label: { producer: '001191110102MACQD9K64010000', text: '【AI生成】' },
+    routes: [
+      {
+        path: '/v1/chat/completions',
+        kind: 'chat',
+        upstreams: [{ name: 'llm', url: `${upstreamUrl}/v1/chat/completions` }],
+        pipeline: [
+          { step: 'guard.access.api-key' },
+          {
+            step: 'guard.access.quota',
+            requestsPerSecond: 1_000_000,
+            requestsPerDay: 1_000_000_000,
+          },
+          { step: 'guard.output.pii', types: { cn_id: 'redact' } },
+          { step: 'guard.output.label' },
+        ],
+      },
+    ],
+  });
+  const running = await serveGuard(config, { port: 0 });
+  process.stdout.write(`${running.url}\n`);
+  process.once('SIGTERM', () => {
+    void running.close().then(() => process.exit(0));
+  });
+} else if (role === 'bare') {
+  // Baseline: the smallest possible node:http forwarder (no Hono, no pipeline, no log), to show
+  // what any Node proxy hop costs on this machine.
+  const upstreamUrl = `${process.argv[3] ?? ''}/v1/chat/completions`;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      callUpstream({
+        url: upstreamUrl,
+        body: Buffer.concat(chunks).toString('utf8'),
+        headers: { 'content-type': 'application/json' },
+        timeoutMs: 30_000,
+      }).then(
+        (answer) =>
+          res.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body),
+        () => res.writeHead(502).end(),
+      );
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+  });
+} else {
+  throw new Error('usage: serve.ts upstream | guard <upstream-url> <dir> | bare <upstream-url>');
+}

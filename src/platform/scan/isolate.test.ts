@@ -1,0 +1,52 @@
+/**
+ * Safe loading: parsing runs in a worker with a heap limit and a per-file time limit; a file that
+ * exhausts either is `error` and the next file is still scanned.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scanPathsIsolated } from './isolate.js';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'aisf-isolate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('scanPathsIsolated', () => {
+  it('gives the in-process verdicts for ordinary files', async () => {
+    const report = await scanPathsIsolated([join(FIXTURES, 'malicious', 'p0-os-system.pkl'), join(FIXTURES, 'benign', 'model.safetensors')]);
+    expect(report.results.map((r) => r.verdict)).toEqual(['findings', 'clean']);
+  });
+
+  it('stops a file at the heap limit, reports error, and scans the next file', async () => {
+    // PROTO 4, MARK, 6M × NONE, LIST, STOP: millions of live values on the symbolic stack
+    const n = 6_000_000;
+    const bytes = new Uint8Array(n + 5);
+    bytes.set([0x80, 4, 0x28]);
+    bytes.fill(0x4e, 3, 3 + n);
+    bytes.set([0x6c, 0x2e], 3 + n);
+    const big = join(dir, 'big.pkl');
+    writeFileSync(big, bytes);
+    const report = await scanPathsIsolated([big, join(FIXTURES, 'benign', 'array.npy')], {}, { memoryMb: 24, timeoutMs: 60_000 });
+    expect(report.results[0]?.verdict).toBe('error');
+    expect(report.results[0]?.errors[0]?.message).toMatch(/memory|exited|failed/);
+    expect(report.results[1]?.verdict).toBe('clean');
+  });
+
+  it('stops a file at the time limit', async () => {
+    const n = 5_000_000;
+    const bytes = new Uint8Array(2 * n + 4);
+    bytes.set([0x80, 4]);
+    for (let i = 0; i < n; i++) {
+      bytes[2 + 2 * i] = 0x4e; // NONE
+      bytes[3 + 2 * i] = 0x30; // POP
+    }
+    bytes.set([0x4e, 0x2e], 2 + 2 * n);
+    const slow = join(dir, 'slow.pkl');
+    writeFileSync(slow, bytes);
+    const report = await scanPathsIsolated([slow], { limits: { maxPickleOps: 100_000_000 } }, { timeoutMs: 20 });
+    expect(report.results[0]?.verdict).toBe('error');
+    expect(report.results[0]?.errors[0]?.message).toMatch(/time limit/);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * @module Safe loading (TC260 seed 000 §3(四)3, least privilege): untrusted files are parsed in
+ * a worker thread with a V8 heap limit (`resourceLimits`) and a per-file wall-clock limit. A file
+ * that exhausts either is reported as `error` (never clean) and the rest continue in a fresh worker.
+ * Buffers live outside the V8 heap, so the byte limits of ScanLimits bound those.
+ */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { listFiles, type ScanPathsOptions, type ScanReport, summarize } from './scan.js';
+import type { FileScanResult, ScanOptions } from './types.js';
+
+/** Limits of the scan worker. */
+export interface IsolationLimits {
+  /** Wall-clock time per file. @default 120000 ms */
+  timeoutMs?: number;
+  /** V8 old-generation heap of the worker. @default 1024 MiB */
+  memoryMb?: number;
+}
+
+/** Defaults of IsolationLimits. */
+export const DEFAULT_ISOLATION = { timeoutMs: 120_000, memoryMb: 1024 } as const;
+
+function workerUrl(): { url: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { url: new URL('./worker.js', import.meta.url), eval: false };
+  // Under tsx/vitest the sources are TypeScript: load the worker through tsx's scoped loader.
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  return {
+    url: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`,
+    eval: true,
+  };
+}
+
+function errorResult(path: string, message: string): FileScanResult {
+  return {
+    path,
+    format: 'unknown',
+    sha256: null,
+    size: 0,
+    verdict: 'error',
+    findings: [],
+    errors: [{ message, location: { file: path } }],
+    members: [],
+    durationMs: 0,
+  };
+}
+
+function runBatch(
+  files: string[],
+  options: ScanOptions,
+  limits: Required<IsolationLimits>,
+  onResult: (index: number, result: FileScanResult) => void,
+): Promise<number> {
+  // Resolves with the index of the first file not finished (files.length when all done).
+  return new Promise((resolveBatch) => {
+    const { url, eval: isEval } = workerUrl();
+    const worker = new Worker(url, {
+      workerData: { files, options },
+      eval: isEval,
+      // Do not inherit the parent's loader flags (tsx, vitest): the worker sets up its own.
+      execArgv: [],
+      resourceLimits: {
+        maxOldGenerationSizeMb: limits.memoryMb,
+        maxYoungGenerationSizeMb: 64,
+        stackSizeMb: 8,
+      },
+    });
+    let current = 0;
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (next: number, reason?: string) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      if (reason !== undefined && next < files.length)
+        onResult(next, errorResult(files[next] as string, reason));
+      void worker.terminate();
+      resolveBatch(reason !== undefined ? next + 1 : next);
+    };
+    const arm = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(
+        () =>
+          finish(
+            current,
+            `scan exceeded the ${limits.timeoutMs} ms time limit; not scanned to the end`,
+          ),
+        limits.timeoutMs,
+      );
+    };
+    worker.on(
+      'message',
+      (msg: { type: string; index?: number; result?: FileScanResult; message?: string }) => {
+        if (msg.type === 'start') {
+          current = msg.index as number;
+          arm();
+        } else if (msg.type === 'result') {
+          onResult(msg.index as number, msg.result as FileScanResult);
+          current = (msg.index as number) + 1;
+        } else if (msg.type === 'failed') {
+          onResult(
+            msg.index as number,
+            errorResult(files[msg.index as number] as string, msg.message ?? 'scan failed'),
+          );
+          current = (msg.index as number) + 1;
+        } else if (msg.type === 'done') finish(files.length);
+      },
+    );
+    worker.on('error', (error) => {
+      const oom = /memory|heap/i.test(error.message);
+      finish(
+        current,
+        oom
+          ? `scan exceeded the ${limits.memoryMb} MiB memory limit; not scanned to the end`
+          : `scan worker failed: ${error.message}`,
+      );
+    });
+    worker.on('exit', () => finish(current, 'scan worker exited before finishing this file'));
+  });
+}
+
+/**
+ * Scans paths in a worker with memory and time limits (the CLI's default).
+ * @example const report = await scanPathsIsolated(['model.pt'], { recursive: false }, { timeoutMs: 60_000 });
+ */
+export async function scanPathsIsolated(
+  paths: readonly string[],
+  options: ScanPathsOptions = {},
+  isolation: IsolationLimits = {},
+): Promise<ScanReport> {
+  const limits = { ...DEFAULT_ISOLATION, ...isolation };
+  const files = listFiles(paths, options.recursive === true);
+  const results: (FileScanResult | undefined)[] = new Array(files.length);
+  const scanOptions: ScanOptions = {
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.allowImports ? { allowImports: [...options.allowImports] } : {}),
+  };
+  let start = 0;
+  while (start < files.length) {
+    const batch = files.slice(start);
+    const base = start;
+    const next = await runBatch(batch, scanOptions, limits, (i, r) => {
+      results[base + i] = r;
+    });
+    start = base + Math.max(next, 1);
+  }
+  const done = results.map((r, i) => r ?? errorResult(files[i] as string, 'not scanned'));
+  return { results: done, summary: summarize(done) };
+}
