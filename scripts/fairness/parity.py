@@ -92,6 +92,7 @@ def aif_block(y, p, afam):
         "averageOddsDifference": float(m.average_odds_difference()),
         "averageAbsOddsDifference": float(m.average_abs_odds_difference()),
         "theilIndex": float(m.theil_index()),
+        "betweenGroupGeneralizedEntropyIndex": float(m.between_all_groups_generalized_entropy_index(alpha=2)),
         "generalizedEntropyIndex": float(m.generalized_entropy_index(alpha=2)),
     }
 

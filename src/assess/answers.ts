@@ -15,6 +15,7 @@ import { formatCsv, parseCsv } from './csv.js';
 import { readXlsxRows, writeXlsx } from './xlsx.js';
 import { parseYamlText, readTextFile, validateInput } from './yaml-input.js';
 
+/** The four answers a process check takes (AI Verify has three; "partial" scores 0.5). */
 export const ANSWERS = ['yes', 'no', 'partial', 'not-applicable'] as const;
 export type AnswerValue = (typeof ANSWERS)[number];
 
@@ -38,6 +39,7 @@ export const EvidenceFileSchema = z.strictObject({
 });
 export type EvidenceFile = z.infer<typeof EvidenceFileSchema>;
 
+/** One answer: the check id, the answer, why (n/a), who, when, a note, evidence files. */
 export const AnswerSchema = z
   .strictObject({
     check: z.string().trim().min(1),
@@ -60,6 +62,7 @@ export const AnswerSchema = z
   });
 export type Answer = z.infer<typeof AnswerSchema>;
 
+/** An answers file: `{ version: 1, answers: [...] }`, one answer per check. */
 export const AnswersFileSchema = z
   .strictObject({ version: z.literal(1), answers: z.array(AnswerSchema) })
   .superRefine((file, ctx) => {

@@ -210,6 +210,7 @@ export const PlannedTestSchema = z.strictObject({
 });
 export type PlannedTest = z.infer<typeof PlannedTestSchema>;
 
+/** The whole aisf.yaml; unknown fields are errors (a misspelt field must not be ignored). */
 export const ProjectSchema = z
   .strictObject({
     version: z.literal(1),

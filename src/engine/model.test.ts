@@ -126,3 +126,26 @@ describe('batching and outputs', () => {
     await model.release();
   });
 });
+
+describe('fixed batch dimension', () => {
+  it('a [1, …] export runs sample by sample and still matches PyTorch', async () => {
+    const m = decodeModel(readFileSync(new URL('lenet.onnx', FIXTURES)));
+    const input = m.graph?.input[0];
+    if (input?.shape) input.shape[0] = 1;
+    const out = m.graph?.output[0];
+    if (out?.shape) out.shape[0] = 1;
+    const model = await loadModel(encodeModel(m), { threads: 1 });
+    const x = npy('lenet.x.npy');
+    const logits = await model.predict(x);
+    expect(relErr(logits.data, npy('lenet.logits.npy').data as Float32Array)).toBeLessThan(1e-5);
+    const r = await model.lossAndGradient(x, npy('lenet.y.npy'));
+    expect(
+      relErr(
+        r.inputGradient?.data as Float32Array,
+        npy('lenet.gx-ce-sum.npy').data as Float32Array,
+      ),
+    ).toBeLessThan(1e-4);
+    await expect(model.predict(x, { batchSize: 2 })).rejects.toThrow(/fixed at 1/);
+    await model.release();
+  });
+});

@@ -179,6 +179,16 @@ export class Model {
 
   /** Samples per run under the memory budget (≥ 1). */
   private async batchSizeFor(factor: number, requested?: number): Promise<number> {
+    // Exports with a fixed batch dim (e.g. [1, 3, 224, 224]) run in chunks of exactly that size.
+    const fixed = this.options.inputShape ? undefined : this.inputs[0]?.shape[0];
+    if (typeof fixed === 'number' && fixed > 0) {
+      if (requested !== undefined && requested !== fixed)
+        throw new AisfError(
+          'E_INPUT',
+          `the model's batch size is fixed at ${fixed}; batchSize ${requested} cannot be used`,
+        );
+      return fixed;
+    }
     if (requested !== undefined) {
       if (!Number.isSafeInteger(requested) || requested < 1)
         throw new AisfError('E_INPUT', `batchSize must be a positive integer (got ${requested})`);
@@ -230,6 +240,15 @@ export class Model {
     return t;
   }
 
+  private checkFixedBatch(x: Tensor): void {
+    const fixed = this.options.inputShape ? undefined : this.inputs[0]?.shape[0];
+    if (typeof fixed === 'number' && fixed > 1 && (x.shape[0] as number) % fixed !== 0)
+      throw new AisfError(
+        'E_INPUT',
+        `the model's batch size is fixed at ${fixed}; pass a multiple of ${fixed} samples`,
+      );
+  }
+
   /**
    * Runs the model on a batch (split into memory-bounded chunks) and returns the first output.
    *
@@ -238,6 +257,7 @@ export class Model {
    */
   async predict(x: Tensor, options: { batchSize?: number } = {}): Promise<Tensor<Float32Array>> {
     const input = this.checkInput(x);
+    this.checkFixedBatch(input);
     const { session } = await this.session('forward', async () => ({
       bytes: encodeModel(this.proto),
     }));
@@ -367,6 +387,7 @@ export class Model {
       throw new AisfError('E_INPUT', `reduction must be sum or mean`);
     const wrt: ('input' | 'weights')[] = wrtName === 'both' ? ['input', 'weights'] : [wrtName];
     const input = this.checkInput(x);
+    this.checkFixedBatch(input);
     const n = input.shape[0] as number;
     const shapes = await this.shapes();
     const outName = options.output ?? (this.proto.graph?.output[0]?.name as string);

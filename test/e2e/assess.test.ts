@@ -25,8 +25,12 @@ const EXAMPLE = join(ROOT, 'examples', 'credit-hmda');
 const GOLDEN = fileURLToPath(new URL('./assess-golden/credit-hmda.report.json', import.meta.url));
 const NOW = new Date('2026-11-24T00:00:00.000Z');
 
+// In-process runs must use the embedded store of each temp project, whatever the developer's env.
+const savedDatabaseUrl = process.env.AISF_DATABASE_URL;
+delete process.env.AISF_DATABASE_URL;
 const tmp: string[] = [];
 afterAll(() => {
+  if (savedDatabaseUrl !== undefined) process.env.AISF_DATABASE_URL = savedDatabaseUrl;
   for (const dir of tmp) rmSync(dir, { recursive: true, force: true });
 });
 function tempDir(): string {
@@ -224,7 +228,7 @@ describe('aisf init / assess / report (real binary)', () => {
   });
 
   it('init writes a valid commented aisf.yaml, refuses to overwrite, and assess runs on it', () => {
-    const dir = tempDir();
+    const dir = join(tempDir(), 'new-project'); // init creates the folder
     const init = aisf([
       'init',
       dir,
@@ -269,7 +273,7 @@ describe('aisf init / assess / report (real binary)', () => {
     expect(existsSync(join(dir, '.aisf', 'aisf.db'))).toBe(true);
   });
 
-  it('exits 2 naming the field and the fix for a bad project file', () => {
+  it('exits 2 naming the field and the fix for a bad project file', async () => {
     const dir = exampleCopy();
     const file = join(dir, 'aisf.yaml');
     writeFileSync(
@@ -289,7 +293,7 @@ describe('aisf init / assess / report (real binary)', () => {
     );
   });
 
-  it('assesses the example, records history, shows what changed, and flags tampered evidence', () => {
+  it('assesses the example, records history, shows what changed, and flags tampered evidence', async () => {
     const dir = exampleCopy();
     const first = aisf(['assess', dir, '--format', 'json', '--out', join(dir, 'r1')]);
     expect(first.code, first.stderr).toBe(1); // declared criteria do not all hold (or tests not run)
@@ -335,7 +339,7 @@ describe('aisf init / assess / report (real binary)', () => {
     expect(JSON.parse(readFileSync(join(dir, 'latest', 'report.json'), 'utf8')).id).toBe(report.id);
   });
 
-  it('exports the checklist to CSV and XLSX and imports it back without losing a field', () => {
+  it('exports the checklist to XLSX and imports it back without losing a field', async () => {
     const dir = exampleCopy();
     // Exports list checks in checklist order: compare answers by check id.
     const byCheck = (file: string) =>
@@ -347,10 +351,10 @@ describe('aisf init / assess / report (real binary)', () => {
       );
     const before = byCheck(join(dir, 'answers.yaml'));
     expect(Object.keys(before)).toHaveLength(79);
-    // CSV and XLSX round trips of every field are unit-tested (answers.test.ts); here the binary's xlsx path.
+    // CSV and XLSX round trips of every field are unit-tested (answers.test.ts); here the CLI's xlsx path.
     for (const ext of ['xlsx']) {
       const file = join(dir, `checklist.${ext}`);
-      expect(await cli(['assess', 'checklist', dir, '--export', file]).code).toBe(0);
+      expect((await cli(['assess', 'checklist', dir, '--export', file])).code).toBe(0);
       writeFileSync(join(dir, 'answers.yaml'), 'version: 1\nanswers: []\n');
       const imported = await cli(['assess', 'checklist', dir, '--import', file]);
       expect(imported.code, imported.stderr).toBe(0);
@@ -424,7 +428,7 @@ describe('aisf init / assess / report (real binary)', () => {
     });
   });
 
-  it('lists the registered tests', () => {
+  it('lists the registered tests', async () => {
     const run = await cli(['assess', '--list-tests', '--format', 'json']);
     expect(run.code).toBe(0);
     for (const t of JSON.parse(run.stdout) as { id: string; metrics: object }[]) {

@@ -148,8 +148,8 @@ export function heatmapSvg(report: AssessmentReport, lang: 'zh' | 'en'): string 
   const labelW = 330;
   const cellW = 52;
   const cellH = 22;
-  const headH = 110;
-  const width = labelW + cellW * report.stages.length + 10;
+  const headH = 120;
+  const width = labelW + cellW * report.stages.length + 60; // room for the last rotated label
   const height = headH + cellH * risks.length + 10;
   const parts = [
     svgOpen(
@@ -163,7 +163,7 @@ export function heatmapSvg(report: AssessmentReport, lang: 'zh' | 'en'): string 
     const x = labelW + i * cellW + cellW / 2;
     const current = stage.id === report.project.profile.stage;
     parts.push(
-      `<text transform="translate(${x - 6},${headH - 6}) rotate(-50)" font-size="11" fill="#1f2328" font-weight="${current ? 700 : 400}">${esc(stage.title[lang])}${current ? ' ◀' : ''}</text>`,
+      `<text transform="translate(${x - 4},${headH - 6}) rotate(-45)" font-size="11" fill="#1f2328" font-weight="${current ? 700 : 400}"><title>${esc(stage.title[lang])}</title>${esc(shorten(stage.title[lang], lang === 'zh' ? 8 : 20))}${current ? ' ◀' : ''}</text>`,
     );
     if (current) {
       parts.push(
@@ -174,7 +174,7 @@ export function heatmapSvg(report: AssessmentReport, lang: 'zh' | 'en'): string 
   risks.forEach((risk, row) => {
     const y = headH + row * cellH;
     parts.push(
-      `<text x="${labelW - 8}" y="${y + 15}" font-size="12" text-anchor="end" fill="#1f2328"><title>${esc(`${risk.riskId}: ${risk.title[lang]}`)}</title>${esc(shorten(risk.title[lang], lang === 'zh' ? 22 : 42))} (${esc(risk.rating ?? '')})</text>`,
+      `<text x="${labelW - 8}" y="${y + 15}" font-size="12" text-anchor="end" fill="#1f2328"><title>${esc(`${risk.riskId}: ${risk.title[lang]}`)}</title>${esc(shorten(risk.title[lang], lang === 'zh' ? 20 : 36))} (${esc(risk.rating ?? '')})</text>`,
     );
     report.stages.forEach((stage, i) => {
       const exposed = risk.stages.includes(stage.id);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Hono } from 'hono';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -433,6 +434,24 @@ describe('guard pipeline (in-process, real loopback upstream)', () => {
     });
   });
 
+  it('client abort mid-stream closes the upstream and is logged as client-abort', async () => {
+    const guard = await makeGuard();
+    upstream.delayMs = 30;
+    upstream.chunkChars = 1;
+    const r = await post(guard, '/v1/chat/completions', chat('你好', { stream: true }));
+    const reader = r.body?.getReader();
+    await reader?.read();
+    await reader?.cancel();
+    upstream.chunkChars = 3;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await guard.audit?.flush();
+    const record = readRecords(guard.audit?.dir ?? '', 0, 5)[0];
+    expect(record).toMatchObject({
+      action: 'client-abort',
+      fired: expect.arrayContaining(['guard.stream:client-abort']),
+    });
+  });
+
   it('upstream down (connection refused) → 502, logged', async () => {
     const guard = await makeGuard(
       baseConfig({}, [
@@ -492,6 +511,37 @@ describe('guard pipeline (in-process, real loopback upstream)', () => {
       }),
     );
     expect(r.status).toBe(200);
+  });
+
+  it('property: arbitrary bodies never crash the guard (no 5xx) and every request is logged', async () => {
+    const guard = await makeGuard();
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          fc.json({ maxDepth: 3 }),
+          fc
+            .record({
+              messages: fc.array(
+                fc.record({ role: fc.constant('user'), content: fc.string({ maxLength: 40 }) }),
+                { maxLength: 3 },
+              ),
+            })
+            .map((b) => JSON.stringify(b)),
+        ),
+        fc.constantFrom('/predict', '/v1/chat/completions'),
+        async (raw, path) => {
+          sent++;
+          const r = await post(guard, path, null, USER_KEY, raw);
+          await r.text();
+          expect(r.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 60, seed: 9 },
+    );
+    await guard.audit?.flush();
+    expect(readRecords(guard.audit?.dir ?? '', 0, 10_000).length).toBe(sent);
   });
 
   it('config errors name the field', () => {

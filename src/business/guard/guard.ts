@@ -20,6 +20,7 @@ import { GuardMonitor } from './monitoring/index.js';
 import { vote } from './redundancy/index.js';
 import { findStep } from './registry.js';
 import { ReviewQueue } from './review-queue.js';
+import { takeSseEvents } from './sse.js';
 import type {
   GuardServices,
   GuardStep,
@@ -1013,18 +1014,11 @@ export async function createGuard(
             if (done) return;
             armIdle();
             pending += decoder.decode(bytes, { stream: true });
-            // SSE events end with a blank line (WHATWG HTML §9.2.6); CRLF tolerated.
-            let at = pending.search(/\r?\n\r?\n/);
-            while (at >= 0 && !done) {
-              const event = pending.slice(0, at);
-              pending = pending.slice(pending[at] === '\r' ? at + 4 : at + 2);
-              const data = event
-                .split(/\r?\n/)
-                .filter((line) => line.startsWith('data:'))
-                .map((line) => line.slice(5).replace(/^ /, ''))
-                .join('\n');
-              if (data) handleEvent(data);
-              at = pending.search(/\r?\n\r?\n/);
+            const { data, rest } = takeSseEvents(pending);
+            pending = rest;
+            for (const event of data) {
+              if (done) break;
+              handleEvent(event);
             }
             if (!done && (controller.desiredSize ?? 1) <= 0) source.pause();
             if (pending.length > 1_048_576)

@@ -1,5 +1,5 @@
 /** @module `aisf init`, `aisf assess`, `aisf assess checklist`, `aisf report`: thin commands over src/assess and src/store. */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import {
   type AnswersFile,
@@ -202,10 +202,15 @@ const init = defineCommand({
     }
     const text = renderProjectFile(answers, TESTS);
     parseProject(text, shown); // never write a file aisf would reject
-    if (!existsSync(dir)) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (cause) {
       throw new AisfError(
-        'E_FILE_NOT_FOUND',
-        `${relative(ctx.cwd, dir)}: no such folder; create it first`,
+        'E_FILE_READ',
+        `cannot create ${relative(ctx.cwd, dir)}: ${(cause as Error).message}`,
+        {
+          cause,
+        },
       );
     }
     writeFile(file, text, shown);

@@ -31,3 +31,4 @@ export {
   VERDICTS,
   type Verdict,
 } from './types.js';
+export { assertSafeToLoad, type SafeLoadOptions } from './guard.js';

@@ -8,9 +8,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AisfError } from '../../errors.js';
 import { SEVERITIES, type Severity } from '../../evidence/test-plugin.js';
 import { FORMAT_SCANNERS } from './formats.js';
-import { HDF5_MAGIC, loadHdf5 } from './keras/index.js';
+import { loadHdf5, NeedHdf5Error } from './keras/index.js';
 import { ScanSession } from './session.js';
-import { BufferSource, FileSource, type Source, sha256Of, startsWith } from './source.js';
+import { BufferSource, FileSource, type Source, sha256Of } from './source.js';
 import { type FileScanResult, type ScanOptions, SEVERITY_RANK, type Verdict } from './types.js';
 
 /** Counts over all scanned files. */
@@ -88,16 +88,6 @@ function scanSource(
   };
 }
 
-/** True if the first bytes may need the HDF5 reader (HDF5 itself, or an archive that may hold one). */
-function mayNeedHdf5(head: Uint8Array): boolean {
-  return (
-    startsWith(head, HDF5_MAGIC) ||
-    startsWith(head, 'PK') ||
-    startsWith(head, [0x1f, 0x8b]) ||
-    startsWith(head, 'ustar', 257)
-  );
-}
-
 /**
  * Scans one file on disk (streamed: large safetensors/GGUF files use bounded memory).
  * @example const result = await scanFile('model.safetensors');
@@ -112,15 +102,21 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
   }
   const source = new FileSource(abs, size);
   try {
-    if (mayNeedHdf5(source.read(0, 512))) await loadHdf5();
-    return scanSource(source, path, dirname(abs), options);
+    try {
+      return scanSource(source, path, dirname(abs), options);
+    } catch (error) {
+      if (!(error instanceof NeedHdf5Error)) throw error;
+      await loadHdf5();
+      return scanSource(source, path, dirname(abs), options);
+    }
   } finally {
     source.close();
   }
 }
 
 /**
- * Scans bytes held in memory (tests, HTTP uploads). HDF5 content needs `await loadHdf5()` first.
+ * Scans bytes held in memory (tests, HTTP uploads). HDF5 content needs `await loadHdf5()` first
+ * (else it throws NeedHdf5Error).
  * @example const result = scanBytes(bytes, 'model.pkl');
  */
 export function scanBytes(

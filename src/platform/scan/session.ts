@@ -164,6 +164,7 @@ export class ScanSession {
     try {
       return scanner.scan(blob, this) ?? scanner.id;
     } catch (error) {
+      if (error instanceof Error && error.name === 'NeedHdf5Error') throw error;
       const offset = error instanceof ScanParseError ? error.offset : undefined;
       const where = offset === undefined ? blob.location : { ...blob.location, offset };
       const message =

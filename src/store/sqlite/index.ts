@@ -38,6 +38,7 @@ interface EvidenceRow {
   payload: string;
 }
 
+/** A history row from its SQL columns (shared with the PostgreSQL store). */
 export const toSummary = (r: SummaryRow): AssessmentSummary => ({
   id: r.id,
   projectKey: r.project_key,
@@ -52,6 +53,7 @@ export const toSummary = (r: SummaryRow): AssessmentSummary => ({
   planSha256: r.plan_sha256,
 });
 
+/** An evidence record from its SQL columns (shared with the PostgreSQL store). */
 export const toEvidence = (r: EvidenceRow): StoredEvidence => ({
   assessmentId: r.assessment_id,
   seq: Number(r.seq),

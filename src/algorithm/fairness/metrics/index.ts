@@ -4,6 +4,7 @@
  * privileged and unprivileged / privileged against a declared privileged group). Undefined values
  * are null with a reason, never 0. Everything is computed from per-group counts, so rows stream.
  */
+import { AisfError } from '../../../errors.js';
 
 /** The number of equal-width score bins for the expected calibration error (as in Guo et al. 2017). */
 export const CALIBRATION_BINS = 10;
@@ -13,6 +14,9 @@ export const CALIBRATION_BINS = 10;
  * about 0.09 or more (√(0.25/30)), the usual rule-of-thumb minimum for a normal approximation.
  */
 export const DEFAULT_MIN_GROUP_SIZE = 30;
+
+/** The default cap on distinct (intersectional) groups a table keeps. */
+export const DEFAULT_MAX_GROUPS = 100_000;
 
 /** Sufficient statistics of one finest (intersectional) group. */
 export interface GroupCells {
@@ -61,6 +65,11 @@ export class FairnessAccumulator {
   constructor(
     readonly features: string[],
     readonly hasScore: boolean,
+    /**
+     * Most distinct groups kept (memory bound against a continuous column passed as sensitive).
+     * @default DEFAULT_MAX_GROUPS (100 000)
+     */
+    readonly maxGroups = DEFAULT_MAX_GROUPS,
   ) {}
 
   /** Adds one row: labels are 0/1, score in [0, 1] when the table has scores. */
@@ -68,6 +77,11 @@ export class FairnessAccumulator {
     const key = values.length === 1 ? (values[0] as string) : values.join('\u0000');
     let cells = this.index.get(key);
     if (!cells) {
+      if (this.order.length >= this.maxGroups)
+        throw new AisfError(
+          'E_DATA_INVALID',
+          `more than ${this.maxGroups} distinct groups in ${this.features.join(', ')}; a sensitive column must be categorical (bin a numeric one first)`,
+        );
       cells = { values: [...values], confusion: [0, 0, 0, 0] };
       if (this.hasScore) cells.score = newScoreStats();
       this.index.set(key, cells);
@@ -206,6 +220,39 @@ export function generalizedEntropyIndex(c: readonly number[], alpha: number): Ma
   return ok(total / n);
 }
 
+/**
+ * Between-group generalized entropy index (Speicher et al. 2018): the GEI with every row's benefit
+ * replaced by its group's mean benefit, as AIF360's `between_all_groups_generalized_entropy_index`
+ * over the groups of the grouping (empty groups ignored).
+ */
+export function betweenGroupGeneralizedEntropyIndex(grouping: Grouping, alpha: number): Maybe {
+  let n = 0;
+  let total = 0;
+  const parts: [number, number][] = [];
+  for (const g of grouping.groups) {
+    const [tn = 0, fp = 0, fn = 0, tp = 0] = g.confusion;
+    const k = tn + fp + fn + tp;
+    if (k === 0) continue;
+    const mean = (tn + tp + 2 * fp) / k;
+    parts.push([k, mean]);
+    n += k;
+    total += k * mean;
+  }
+  if (n === 0) return undef('no rows');
+  const mu = total / n;
+  if (mu === 0) return undef('every row is a false negative, so the mean benefit is 0');
+  let sum = 0;
+  for (const [k, m] of parts) {
+    const r = m / mu;
+    if (alpha === 1) sum += k * (r === 0 ? 0 : r * Math.log(r));
+    else if (alpha === 0) {
+      if (r === 0) return undef('α = 0 is infinite when a group mean benefit is 0');
+      sum += -k * Math.log(r);
+    } else sum += (k * (r ** alpha - 1)) / (alpha * (alpha - 1));
+  }
+  return ok(sum / n);
+}
+
 /** Names of the between-group metrics and the convention each follows. */
 export const METRIC_CONVENTIONS = {
   demographicParityDifference: 'fairlearn',
@@ -222,6 +269,7 @@ export const METRIC_CONVENTIONS = {
   averageAbsOddsDifference: 'aif360',
   theilIndex: 'aif360',
   generalizedEntropyIndex: 'aif360',
+  betweenGroupGeneralizedEntropyIndex: 'aif360',
 } as const;
 export type FairnessMetric = keyof typeof METRIC_CONVENTIONS;
 export const FAIRNESS_METRICS = Object.keys(METRIC_CONVENTIONS) as FairnessMetric[];
@@ -333,6 +381,10 @@ export function fairnessMetrics(
     equalOpportunityRatio: tpr.ratio,
     theilIndex: generalizedEntropyIndex(overall, 1),
     generalizedEntropyIndex: generalizedEntropyIndex(overall, options.gea ?? 2),
+    betweenGroupGeneralizedEntropyIndex: betweenGroupGeneralizedEntropyIndex(
+      grouping,
+      options.gea ?? 2,
+    ),
   };
   Object.assign(out, privilegedMetrics(grouping, options.privileged));
   return out as Record<FairnessMetric, Maybe>;

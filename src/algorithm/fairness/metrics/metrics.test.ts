@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  betweenGroupGeneralizedEntropyIndex,
   FairnessAccumulator,
   fairnessMetrics,
   generalizedEntropyIndex,
@@ -121,7 +122,28 @@ describe('generalized entropy index (AIF360 fixtures)', () => {
       12,
     );
   });
+  it('between-group GEI over feat groups = 0.025 (AIF360 between_all_groups_generalized_entropy_index)', () => {
+    const feat = ['0', '0', '1', '1', '1', '1', '2', '2', '2', '2'];
+    const acc = new FairnessAccumulator(['feat'], false);
+    y.forEach((v, i) => {
+      acc.add(v as 0 | 1, p[i] as 0 | 1, undefined, [feat[i] as string]);
+    });
+    const grouping = marginalize(acc.table(), ['feat']);
+    expect(betweenGroupGeneralizedEntropyIndex(grouping, 2).value).toBeCloseTo(0.025, 12);
+    expect(fairnessMetrics(grouping).betweenGroupGeneralizedEntropyIndex.value).toBeCloseTo(
+      0.025,
+      12,
+    );
+  });
   it('is undefined when every row is a false negative', () => {
     expect(generalizedEntropyIndex([0, 0, 5, 0], 2).value).toBeNull();
+  });
+});
+
+describe('memory bound', () => {
+  it('rejects more distinct groups than the cap (a continuous column passed as sensitive)', () => {
+    const acc = new FairnessAccumulator(['income'], false, 3);
+    for (const v of ['1', '2', '3']) acc.add(1, 1, undefined, [v]);
+    expect(() => acc.add(1, 1, undefined, ['4'])).toThrow(/more than 3 distinct groups in income/);
   });
 });

@@ -49,6 +49,7 @@ const DESCRIPTIONS: Record<string, string> = {
   averageOddsDifference: '½(ΔFPR + ΔTPR), unprivileged − privileged (AIF360)',
   averageAbsOddsDifference: '½(|ΔFPR| + |ΔTPR|) (AIF360)',
   theilIndex: 'Theil index of benefits ŷ − y + 1 (AIF360)',
+  betweenGroupGeneralizedEntropyIndex: 'GEI (α = 2) of the group mean benefits (AIF360)',
   generalizedEntropyIndex: 'generalized entropy index, α = 2 (AIF360)',
 };
 

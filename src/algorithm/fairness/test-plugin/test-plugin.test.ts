@@ -63,7 +63,13 @@ describe('test.fairness.group-metrics', () => {
     for (const name of Object.keys(r.metrics)) expect(groupMetrics.metrics).toHaveProperty(name);
   });
   it('filters rows with where', async () => {
-    const config = groupMetrics.configSchema.parse({ data: 'f1.csv', label: 'y', pred: 'p', sensitive: ['sf'], where: { column: 'sf', value: 'a' } });
+    const config = groupMetrics.configSchema.parse({
+      data: 'f1.csv',
+      label: 'y',
+      pred: 'p',
+      sensitive: ['sf'],
+      where: { column: 'sf', value: 'a' },
+    });
     const r = await groupMetrics.run(config, { cwd: dir });
     expect(r.status).toBe('completed');
     expect(r.metrics.demographicParityDifference).toBeNull(); // one group left: undefined, not 0

@@ -18,6 +18,7 @@ import { logAdd, logErfc, logSub } from '../special.js';
  * Opacus' log(1 − q) (dp_accounting: log1p(−q)).
  */
 export const FRACTIONAL_SERIES = ['dp-accounting', 'opacus'] as const;
+/** One of FRACTIONAL_SERIES. */
 export type FractionalSeries = (typeof FRACTIONAL_SERIES)[number];
 
 /**
@@ -30,6 +31,7 @@ export type FractionalSeries = (typeof FRACTIONAL_SERIES)[number];
  * - `classic`: Mironov 2017 ("Rényi Differential Privacy", Prop. 3): ε = rdp − log δ/(α−1).
  */
 export const CONVERSIONS = ['improved', 'classic'] as const;
+/** One of CONVERSIONS. */
 export type Conversion = (typeof CONVERSIONS)[number];
 
 /**
@@ -78,6 +80,7 @@ export const ORDER_LISTS = {
   opacus: OPACUS_ORDERS,
   'tf-privacy': TF_PRIVACY_ORDERS,
 } as const;
+/** A key of ORDER_LISTS (the `--orders` flag). */
 export type OrderListName = keyof typeof ORDER_LISTS;
 
 /** Options shared by the RDP functions. */

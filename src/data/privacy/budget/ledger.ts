@@ -164,6 +164,7 @@ export class PrivacyLedger {
     return new PrivacyLedger(db, options.now ?? (() => new Date()));
   }
 
+  /** Closes the database file. */
   close(): void {
     this.#db.close();
   }

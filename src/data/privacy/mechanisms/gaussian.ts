@@ -23,6 +23,7 @@ import {
  *   (diffprivlib `Gaussian` enforces ε ≤ 1 too).
  */
 export const GAUSSIAN_CALIBRATIONS = ['analytic', 'classic'] as const;
+/** One of GAUSSIAN_CALIBRATIONS. */
 export type GaussianCalibration = (typeof GAUSSIAN_CALIBRATIONS)[number];
 
 /** Options of the Gaussian mechanisms. */

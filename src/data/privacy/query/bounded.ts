@@ -14,7 +14,9 @@ import {
 import type { RandomBits, RandomSource } from '../random.js';
 import { logAdd } from '../special.js';
 
+/** The bounded queries `aisf dp query --query` offers. */
 export const QUERY_KINDS = ['count', 'sum', 'mean', 'histogram', 'quantile'] as const;
+/** One of QUERY_KINDS. */
 export type QueryKind = (typeof QUERY_KINDS)[number];
 
 /** Declared value bounds [lower, upper]; values outside are clamped into them. */

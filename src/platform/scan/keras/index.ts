@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonStrict } from '../json.js';
 import type { Blob, FormatScanner, ScanSession } from '../session.js';
-import { latin1, startsWith, utf8 } from '../source.js';
+import { latin1, type Source, startsWith, utf8 } from '../source.js';
 import { ScanParseError } from '../types.js';
 import { walkKerasConfig } from './walk.js';
 
@@ -50,6 +50,19 @@ export const kerasConfigScanner: FormatScanner = {
 export const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 type H5 = typeof import('h5wasm/node');
+
+/**
+ * Thrown when HDF5 content is met before the (asynchronously compiled) HDF5 reader is loaded:
+ * scanFile then loads it and scans the file again, so only files with HDF5 content pay for it.
+ */
+export class NeedHdf5Error extends Error {
+  override readonly name = 'NeedHdf5Error';
+}
+
+/** True once loadHdf5 has finished. */
+export function hdf5Loaded(): boolean {
+  return h5 !== undefined;
+}
 let h5: H5 | undefined;
 
 /** Loads the h5wasm module (WASM compile, once per process); the HDF5 scanner needs it. */
@@ -68,13 +81,28 @@ function hdf5Path(blob: Blob, session: ScanSession): { path: string; cleanup: ()
   return { path, cleanup: () => rmSync(path, { force: true }) };
 }
 
+/** True if any ASCII needle occurs in the source (chunked, with overlap). */
+function containsAny(source: Source, needles: readonly string[]): boolean {
+  const chunk = 4 * 1024 * 1024;
+  const overlap = Math.max(...needles.map((n) => n.length));
+  const bufs = needles.map((n) => Buffer.from(n, 'latin1'));
+  for (let offset = 0; offset < source.size; offset += chunk) {
+    const bytes = Buffer.from(source.read(offset, chunk + overlap));
+    if (bufs.some((b) => bytes.includes(b))) return true;
+  }
+  return false;
+}
+
 /** Keras HDF5 (`.h5`) and other HDF5 files. */
 export const hdf5Scanner: FormatScanner = {
   id: 'hdf5',
   title: 'HDF5 (Keras .h5)',
   sniff: (probe) => startsWith(probe.head, HDF5_MAGIC),
   scan(blob, session) {
-    if (!h5) throw new ScanParseError('HDF5 reader not loaded (internal: call loadHdf5 first)');
+    // Fast path: without fractal heaps (dense attribute storage) every attribute name sits
+    // verbatim in an uncompressed object header, so a file without these names has no Keras config.
+    if (!containsAny(blob.source, ['model_config', 'training_config', 'FHDB', 'FHIB'])) return 'hdf5';
+    if (!h5) throw new NeedHdf5Error();
     const { path, cleanup } = hdf5Path(blob, session);
     let file: InstanceType<H5['File']> | undefined;
     // libhdf5 prints its error stack to stderr for every hostile file; the scan reports it instead.
