@@ -1,5 +1,6 @@
 /** @module aisf: the AI security framework as a library (catalogue, errors; more areas as they land). */
 export * as fairness from './algorithm/fairness/index.js';
+export * as robustness from './algorithm/robustness/index.js';
 export * from './assess/index.js';
 export * as business from './business/index.js';
 export * from './catalog/index.js';

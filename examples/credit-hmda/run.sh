@@ -11,6 +11,8 @@ aisf mitigate fairness --method imbalance --data hmda.csv --label deny --pos-lab
 
 echo '## 2. train the logistic model of deny (aisf, held-out split seed 0)'
 aisf mitigate fairness --method baseline --data hmda.csv --label deny --pos-label yes --sensitive afam,single --privileged afam=no --features $F --out predictions.csv --spec model.json --format md
+# model.json is committed: keep it in the repo's Biome format (the lint checks JSON too)
+(cd ../.. && npx biome format --write examples/credit-hmda/model.json > /dev/null 2>&1) || true
 
 echo '## 3. fairness w.r.t. afam on the test split'
 aisf test fairness --data predictions.csv --label y_true --pred y_pred --score score --sensitive afam --privileged afam=no --where split=test --format md

@@ -6,7 +6,11 @@ outputs the TypeScript tests compare against, without Python:
 
     src/algorithm/fairness/fixtures/hmda-parity.json
 
-Usage (checkouts in /tmp, never in the repo):
+Usage (checkouts in /tmp, never in the repo; Debian bookworm's python3-sklearn 1.2.1,
+python3-pandas 1.5.3, python3-scipy, python3-networkx for BlackBoxAuditing):
+    # Fairlearn at tag v0.12.0 (HEAD needs narwhals and scikit-learn >= 1.6, not in Debian 12),
+    # AIF360 and algofairness/BlackBoxAuditing (AIF360's DisparateImpactRemover backend) at HEAD
+    git --git-dir=<mirror of fairlearn> archive v0.12.0 | tar -x -C /tmp/fairlearn
     PYTHONPATH=/tmp/fairlearn:/tmp/aif360:/tmp/bba /usr/bin/python3 scripts/fairness/parity.py
 
 Inputs: examples/credit-hmda/hmda.csv and examples/credit-hmda/predictions.csv (written by

@@ -251,6 +251,7 @@ export async function assess(project: Project, options: AssessOptions): Promise<
       score: checkScore(status),
       evidence: [],
       criteria: ev.criteria,
+      measures: ev.links.measureIds,
     });
   }
 

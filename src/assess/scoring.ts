@@ -54,6 +54,8 @@ export interface CheckRecord {
   answer?: Omit<Answer, 'evidence' | 'check'>;
   evidence: { file: string; sha256: string | null; state: VerifiedEvidence['state'] }[];
   criteria?: CriterionResult[];
+  /** For a test: the measures its registry entry says it evidences (what to apply when it fails). */
+  measures?: string[];
 }
 
 /**
@@ -310,10 +312,14 @@ export function actionFor(check: CheckRecord, dir: string): Gap['action'] {
         text: `fix the cause (${check.reason ?? 'see the report'}) and re-run \`aisf assess ${q(dir)}\``,
       };
     }
+    const failing = (check.criteria ?? [])
+      .filter((c) => c.holds === false)
+      .map((c) => `${c.metric} ${c.op} ${c.value}`);
+    const measures = (check.measures ?? []).map((m) => `\`aisf catalog show ${m}\``);
     const risks = check.risks.slice(0, 2).map((r) => `\`aisf catalog map ${r}\``);
     return {
       type: 'management',
-      text: `the declared criterion does not hold: apply the measures for ${risks.join(', ') || 'the risks it evidences'}, then re-run \`aisf assess ${q(dir)}\``,
+      text: `${failing.join(', ') || 'the declared criteria'} ${failing.length === 1 ? 'does' : 'do'} not hold: apply ${measures.length ? `the measures it evidences (${measures.join(', ')})` : `the measures for ${risks.join(', ') || 'the risks it evidences'}`}, then re-run \`aisf assess ${q(dir)}\``,
     };
   }
   if (check.status === 'evidence-invalid') {

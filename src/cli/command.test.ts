@@ -58,3 +58,20 @@ describe('help', () => {
     expect(rootHelp([cmd], '9.9.9')).toMatch(/demo run {2}a demo/);
   });
 });
+
+describe('variadic arguments', () => {
+  const many = defineCommand({
+    name: 'demo many',
+    summary: 'many',
+    args: [{ name: 'paths', description: 'paths', required: true, variadic: true }],
+    options: {},
+    examples: [],
+    run: () => 0,
+  });
+
+  it('takes any number of values for the last argument, at least one when required', () => {
+    expect(parseCommandLine(many, ['a', 'b', 'c']).args).toEqual(['a', 'b', 'c']);
+    expect(() => parseCommandLine(many, [])).toThrow(/missing argument <paths>/);
+    expect(commandHelp(many)).toMatch(/^Usage: aisf demo many <paths\.\.\.> \[options\]/);
+  });
+});

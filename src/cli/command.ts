@@ -23,6 +23,8 @@ export interface ArgDef {
   name: string;
   description: string;
   required: boolean;
+  /** The last argument may take any number of values (`<paths...>`). */
+  variadic?: boolean;
 }
 
 /** What a command's `run` receives. */
@@ -130,7 +132,8 @@ export function parseCommandLine(def: CommandDef, argv: readonly string[]): Pars
       `missing argument <${missing?.name}>: ${missing?.description}; see \`aisf ${def.name} --help\``,
     );
   }
-  if (parsed.positionals.length > def.args.length) {
+  const variadic = def.args[def.args.length - 1]?.variadic === true;
+  if (!variadic && parsed.positionals.length > def.args.length) {
     throw new AisfError(
       'E_USAGE',
       `unexpected argument "${parsed.positionals[def.args.length]}"; \`aisf ${def.name}\` takes ${def.args.length === 0 ? 'no arguments' : def.args.map((a) => `<${a.name}>`).join(' ')}`,
@@ -151,7 +154,10 @@ function optionLines(options: Readonly<Record<string, OptionDef>>): string[] {
 
 /** `aisf <cmd> --help`, generated from the definition. */
 export function commandHelp(def: CommandDef): string {
-  const usageArgs = def.args.map((arg) => (arg.required ? `<${arg.name}>` : `[${arg.name}]`));
+  const usageArgs = def.args.map((arg) => {
+    const name = `${arg.name}${arg.variadic ? '...' : ''}`;
+    return arg.required ? `<${name}>` : `[${name}]`;
+  });
   const lines = [
     `Usage: aisf ${def.name}${usageArgs.length ? ` ${usageArgs.join(' ')}` : ''} [options]`,
     '',

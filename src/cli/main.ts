@@ -1,5 +1,4 @@
 /** @module The aisf command line: the command registry, global options, exit codes. */
-import { readFileSync } from 'node:fs';
 import { AisfError, EXIT, type ExitCode, formatLocation, toAisfError } from '../errors.js';
 import {
   type CommandContext,
@@ -10,46 +9,78 @@ import {
   parseCommandLine,
   rootHelp,
 } from './command.js';
-import { ASSESS_COMMANDS } from './commands/assess.js';
-import { AUDIT_COMMANDS } from './commands/audit.js';
-import { CATALOG_COMMANDS } from './commands/catalog.js';
-import { DP_COMMANDS } from './commands/dp.js';
-import { FAIRNESS_COMMANDS } from './commands/fairness.js';
-import { GUARD_COMMANDS } from './commands/guard.js';
-import { MODEL_COMMANDS } from './commands/model.js';
-import { PII_COMMANDS } from './commands/pii.js';
-import { SCAN_COMMANDS } from './commands/scan.js';
 
-/** Every command, in help order. One line per command group; duplicate names throw at start-up. */
-export const COMMANDS: readonly CommandDef[] = [
-  ...CATALOG_COMMANDS,
-  ...SCAN_COMMANDS,
-  ...ASSESS_COMMANDS,
-  ...DP_COMMANDS,
-  ...FAIRNESS_COMMANDS,
-  ...MODEL_COMMANDS,
-  ...GUARD_COMMANDS,
-  ...AUDIT_COMMANDS,
-  ...PII_COMMANDS,
+/**
+ * The command registry: one line per command module, keyed by the first words of its commands.
+ * Modules load only when their words are typed (`aisf catalog …` never loads ONNX Runtime or
+ * the HTTP server), which keeps every CLI call's start-up short; help loads them all.
+ */
+export const COMMAND_MODULES: readonly {
+  words: readonly string[];
+  load: () => Promise<readonly CommandDef[]>;
+}[] = [
+  {
+    words: ['catalog'],
+    load: async () => (await import('./commands/catalog.js')).CATALOG_COMMANDS,
+  },
+  {
+    words: ['scan', 'sign', 'verify'],
+    load: async () => (await import('./commands/scan.js')).SCAN_COMMANDS,
+  },
+  {
+    words: ['init', 'assess', 'report'],
+    load: async () => (await import('./commands/assess.js')).ASSESS_COMMANDS,
+  },
+  { words: ['dp'], load: async () => (await import('./commands/dp.js')).DP_COMMANDS },
+  {
+    words: ['test', 'mitigate'],
+    load: async () => (await import('./commands/fairness.js')).FAIRNESS_COMMANDS,
+  },
+  { words: ['model'], load: async () => (await import('./commands/model.js')).MODEL_COMMANDS },
+  { words: ['guard'], load: async () => (await import('./commands/guard.js')).GUARD_COMMANDS },
+  { words: ['audit'], load: async () => (await import('./commands/audit.js')).AUDIT_COMMANDS },
+  { words: ['pii'], load: async () => (await import('./commands/pii.js')).PII_COMMANDS },
+  {
+    words: ['test'],
+    load: async () => (await import('./commands/robustness.js')).ROBUSTNESS_COMMANDS,
+  },
 ];
+
+/**
+ * Loads the commands of the modules whose words include `first` (all modules when undefined),
+ * in registry order; duplicate command names throw.
+ */
+export async function loadCommands(first?: string): Promise<CommandDef[]> {
+  const modules = COMMAND_MODULES.filter((m) => first === undefined || m.words.includes(first));
+  const loaded = await Promise.all(modules.map(async (m) => ({ m, commands: await m.load() })));
+  for (const { m, commands } of loaded) {
+    for (const command of commands) {
+      const word = command.name.split(' ')[0] ?? '';
+      if (!m.words.includes(word)) {
+        throw new Error(
+          `command "${command.name}" is unreachable: add "${word}" to its module's words`,
+        );
+      }
+    }
+  }
+  const commands = loaded.flatMap(({ commands }) => commands);
+  assertUniqueNames(commands);
+  return commands;
+}
 
 function assertUniqueNames(commands: readonly CommandDef[]): void {
   const seen = new Set<string>();
   for (const command of commands) {
-    if (seen.has(command.name))
+    if (seen.has(command.name)) {
       throw new Error(`duplicate command "${command.name}" in the registry`);
+    }
     seen.add(command.name);
   }
 }
-assertUniqueNames(COMMANDS);
 
-/** The package version, read from package.json next to dist/ or src/. */
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { packageVersion } from './version.js';
+
+export { packageVersion };
 
 /** Where the CLI writes and what it knows of its environment (injected in tests). */
 export interface CliIo {
@@ -68,9 +99,12 @@ export function defaultLang(env: Readonly<Record<string, string | undefined>>): 
 }
 
 /** Finds the command whose words start argv (longest match), e.g. `catalog list`. */
-function findCommand(argv: readonly string[]): { command: CommandDef; rest: string[] } | undefined {
+function findCommand(
+  commands: readonly CommandDef[],
+  argv: readonly string[],
+): { command: CommandDef; rest: string[] } | undefined {
   let best: { command: CommandDef; rest: string[] } | undefined;
-  for (const command of COMMANDS) {
+  for (const command of commands) {
     const words = command.name.split(' ');
     if (words.every((word, i) => argv[i] === word)) {
       if (!best || words.length > best.command.name.split(' ').length) {
@@ -92,16 +126,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   );
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-      io.stdout(rootHelp(COMMANDS, packageVersion()));
+      io.stdout(rootHelp(await loadCommands(), packageVersion()));
       return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
     }
     if (argv[0] === '--version') {
       io.stdout(`${packageVersion()}\n`);
       return EXIT.OK;
     }
-    const found = findCommand(argv);
+    const commands = await loadCommands(argv[0]?.startsWith('-') ? undefined : argv[0]);
+    const found = findCommand(commands, argv);
     if (!found) {
-      const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `));
+      const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
       if (group.length > 0 && (argv.length === 1 || argv[1]?.startsWith('-'))) {
         io.stdout(rootHelp(group, packageVersion()));
         return argv.includes('--help') || argv.includes('-h') ? EXIT.OK : EXIT.USAGE;
@@ -158,6 +193,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
 
 /** Entry point used by bin/aisf.js. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // `aisf … | head` closes the pipe early: stop writing quietly, as Unix tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const code = await runCli(argv, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

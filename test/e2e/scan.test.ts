@@ -27,7 +27,9 @@ function aisf(args: string[], cwd = ROOT) {
 const tmp = mkdtempSync(join(tmpdir(), 'aisf-e2e-scan-'));
 beforeAll(() => {
   if (!existsSync(new URL('../../dist/cli/commands/scan.js', import.meta.url))) {
-    throw new Error('dist/ is missing or stale: run `npm run build` (npm test does it) before the e2e tests');
+    throw new Error(
+      'dist/ is missing or stale: run `npm run build` (npm test does it) before the e2e tests',
+    );
   }
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -40,33 +42,65 @@ describe('aisf scan (real binary)', () => {
   });
 
   it('prints the JSON report shape', () => {
-    const { stdout } = aisf(['scan', `${FIX}/malicious/torch-zip-payload.pt`, `${FIX}/benign/array.npy`, '--format', 'json']);
+    const { stdout } = aisf([
+      'scan',
+      `${FIX}/malicious/torch-zip-payload.pt`,
+      `${FIX}/benign/array.npy`,
+      '--format',
+      'json',
+    ]);
     const report = JSON.parse(stdout);
     expect(report.results).toHaveLength(2);
     const [bad, good] = report.results;
-    expect(bad).toMatchObject({ path: `${FIX}/malicious/torch-zip-payload.pt`, format: 'pytorch-zip', verdict: 'findings' });
+    expect(bad).toMatchObject({
+      path: `${FIX}/malicious/torch-zip-payload.pt`,
+      format: 'pytorch-zip',
+      verdict: 'findings',
+    });
     expect(bad.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(bad.findings[0]).toMatchObject({ id: 'scan.pickle.import-denied', severity: 'critical', location: { member: 'archive/data.pkl' } });
+    expect(bad.findings[0]).toMatchObject({
+      id: 'scan.pickle.import-denied',
+      severity: 'critical',
+      location: { member: 'archive/data.pkl' },
+    });
     expect(good.verdict).toBe('clean');
-    expect(report.summary).toMatchObject({ files: 2, verdicts: { clean: 1, findings: 1, error: 0, unknown: 0 }, highest: 'critical' });
+    expect(report.summary).toMatchObject({
+      files: 2,
+      verdicts: { clean: 1, findings: 1, error: 0, unknown: 0 },
+      highest: 'critical',
+    });
   });
 
   it('--fail-on decides on unknown files, and an unknown-only scan is "nothing scanned" (2)', () => {
     const txt = join(tmp, 'notes.txt');
     writeFileSync(txt, 'hello');
     expect(aisf(['scan', txt, '--format', 'json']).code).toBe(2);
-    expect(aisf(['scan', txt, `${FIX}/benign/array.npy`, '--format', 'json', '--fail-on', 'low']).code).toBe(1);
+    expect(
+      aisf(['scan', txt, `${FIX}/benign/array.npy`, '--format', 'json', '--fail-on', 'low']).code,
+    ).toBe(1);
   });
 
   it('walks folders with --recursive and writes SARIF', () => {
     const out = join(tmp, 'scan.sarif');
-    const r = aisf(['scan', `${FIX}/malicious/savedmodel-pyfunc`, `${FIX}/benign/tfjs`, '-r', '--format', 'sarif', '--output', out, '--fail-on', 'high']);
+    const r = aisf([
+      'scan',
+      `${FIX}/malicious/savedmodel-pyfunc`,
+      `${FIX}/benign/tfjs`,
+      '-r',
+      '--format',
+      'sarif',
+      '--output',
+      out,
+      '--fail-on',
+      'high',
+    ]);
     expect(r.code).toBe(1);
     const sarif = JSON.parse(readFileSync(out, 'utf8'));
     expect(sarif.version).toBe('2.1.0');
-    expect(sarif.runs[0].results.some((x: { ruleId: string }) => x.ruleId === 'scan.tf.python-op')).toBe(true);
+    expect(
+      sarif.runs[0].results.some((x: { ruleId: string }) => x.ruleId === 'scan.tf.python-op'),
+    ).toBe(true);
   });
-
 });
 
 describe('aisf sign / verify (real binary)', () => {
@@ -82,6 +116,9 @@ describe('aisf sign / verify (real binary)', () => {
     writeFileSync(join(dir, 'group1-shard1of1.bin'), 'tampered');
     const bad = aisf(['verify', dir, '--pub', join(tmp, 'k.pub'), '--format', 'json']);
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout).problems[0]).toMatchObject({ path: 'group1-shard1of1.bin', problem: 'modified' });
+    expect(JSON.parse(bad.stdout).problems[0]).toMatchObject({
+      path: 'group1-shard1of1.bin',
+      problem: 'modified',
+    });
   });
 });

@@ -11,13 +11,11 @@ import {
   FAIRNESS_METRICS,
   type FairnessMetric,
   fairnessMetrics,
-  GROUP_METRICS,
   groupRates,
   type Maybe,
   METRIC_CONVENTIONS,
   marginalize,
   marginalScore,
-  SCORE_METRICS,
   scoreRates,
 } from './metrics/index.js';
 
@@ -231,5 +229,3 @@ export function evaluateFairness(table: CellTable, options: EvaluateOptions = {}
     conventions: { ...CONVENTIONS, metric: METRIC_CONVENTIONS },
   };
 }
-
-export { GROUP_METRICS, SCORE_METRICS };

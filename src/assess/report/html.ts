@@ -293,6 +293,23 @@ export function renderHtml(report: AssessmentReport, lang: 'zh' | 'en' = report.
     if (ev.criteria.some((c) => c.actual !== null))
       parts.push(criteriaSvg(ev.testId, ev.criteria, lang));
     parts.push(...detailPlots(ev, lang));
+    const findings = ev.result?.findings ?? [];
+    if (findings.length > 0) {
+      // The most severe first; the full list is in report.json.
+      const order = ['critical', 'high', 'medium', 'low', 'info'];
+      const shown = [...findings]
+        .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity))
+        .slice(0, 25);
+      parts.push(
+        table(
+          [L('finding'), L('severity'), L('reason')],
+          shown.map((f) => [`<code>${esc(f.id)}</code>`, esc(f.severity), esc(f.message)]),
+        ),
+        findings.length > shown.length
+          ? `<p class="muted">${findings.length - shown.length} ${L('moreInJson')}</p>`
+          : '',
+      );
+    }
   }
 
   parts.push(`<h2 id="gaps">${L('gaps')}</h2>`);

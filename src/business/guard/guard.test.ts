@@ -405,6 +405,31 @@ describe('guard pipeline (in-process, real loopback upstream)', () => {
     );
   });
 
+  it('token quota: output tokens are charged after the answer; the next request is refused', async () => {
+    const guard = await makeGuard(
+      baseConfig({}, [
+        {
+          path: '/v1/chat/completions',
+          kind: 'chat',
+          upstreams: [{ name: 'llm', url: `${upstream.url}/v1/chat/completions` }],
+          pipeline: [
+            { step: 'guard.access.api-key' },
+            { step: 'guard.access.quota', tokensPerDay: 28 },
+          ],
+        },
+      ]),
+    );
+    // Input "你好" = 2 tokens; the answer (17 CJK + 32 other characters = 25 tokens) is charged after:
+    // 2 + 25 = 27 ≤ 28, then the next request's 2 would make 29.
+    expect((await post(guard, '/v1/chat/completions', chat('你好'))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await post(guard, '/v1/chat/completions', chat('你好'));
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(
+      /tokens-per-day/,
+    );
+  });
+
   it('slow client body → 408 (logged)', async () => {
     const guard = await makeGuard(
       baseConfig({}, [

@@ -12,21 +12,16 @@ import {
 } from '../../platform/scan/index.js';
 import { signModel, verifyModel } from '../../platform/sign/index.js';
 import { type ArgDef, type CommandContext, defineCommand } from '../command.js';
-import { packageVersion } from '../main.js';
 import { renderJson, renderMarkdownTable, renderTable } from '../render.js';
+import { packageVersion } from '../version.js';
 
-// The command model has no variadic argument yet: accept up to 32 paths (pass a folder for more).
 const PATH_ARGS: ArgDef[] = [
   {
-    name: 'paths…',
+    name: 'paths',
     description: 'model files or folders to scan (content is sniffed, not the extension)',
     required: true,
+    variadic: true,
   },
-  ...Array.from({ length: 31 }, () => ({
-    name: '…',
-    description: '(more paths)',
-    required: false,
-  })),
 ];
 
 function positiveInt(ctx: CommandContext, name: string): number | undefined {

@@ -21,12 +21,16 @@ export interface SafeLoadOptions extends ScanOptions {
  * be scanned to the end (`error`), or is of an unknown format. Returns the scan result otherwise.
  * @example await assertSafeToLoad('model.onnx'); const session = await loadModel('model.onnx');
  */
-export async function assertSafeToLoad(path: string, options: SafeLoadOptions = {}): Promise<FileScanResult | undefined> {
+export async function assertSafeToLoad(
+  path: string,
+  options: SafeLoadOptions = {},
+): Promise<FileScanResult | undefined> {
   if (options.trusted) return undefined;
   const { trusted: _t, isolation, ...scan } = options;
   const report = await scanPathsIsolated([path], scan, isolation ?? {});
   const result = report.results[0];
-  if (!result) throw new AisfError('E_MODEL_UNSAFE', `${path}: nothing was scanned; refusing to load it`);
+  if (!result)
+    throw new AisfError('E_MODEL_UNSAFE', `${path}: nothing was scanned; refusing to load it`);
   const bad = result.findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.medium);
   if (result.verdict === 'error' || result.verdict === 'unknown' || bad.length > 0) {
     const why =
@@ -35,9 +39,16 @@ export async function assertSafeToLoad(path: string, options: SafeLoadOptions = 
         : result.verdict === 'unknown'
           ? 'its format is not recognised'
           : `${bad.length} finding(s), worst: ${bad[0]?.id} (${bad[0]?.severity})`;
-    throw new AisfError('E_MODEL_UNSAFE', `${path} failed the safety scan: ${why}; run \`aisf scan ${path}\` for details, or pass trusted to skip`, {
-      details: { verdict: result.verdict, findings: bad.slice(0, 20).map((f) => ({ id: f.id, severity: f.severity })) },
-    });
+    throw new AisfError(
+      'E_MODEL_UNSAFE',
+      `${path} failed the safety scan: ${why}; run \`aisf scan ${path}\` for details, or pass trusted to skip`,
+      {
+        details: {
+          verdict: result.verdict,
+          findings: bad.slice(0, 20).map((f) => ({ id: f.id, severity: f.severity })),
+        },
+      },
+    );
   }
   return result;
 }

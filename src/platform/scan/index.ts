@@ -4,6 +4,7 @@
  * verdicts, SARIF, and worker-isolated scanning.
  */
 export { FORMAT_SCANNERS } from './formats.js';
+export { assertSafeToLoad, type SafeLoadOptions } from './guard.js';
 export { DEFAULT_ISOLATION, type IsolationLimits, scanPathsIsolated } from './isolate.js';
 export { loadHdf5 } from './keras/index.js';
 export { ALLOWED_IMPORTS, DENIED_IMPORTS } from './pickle/policy.js';
@@ -31,4 +32,3 @@ export {
   VERDICTS,
   type Verdict,
 } from './types.js';
-export { assertSafeToLoad, type SafeLoadOptions } from './guard.js';

@@ -15,7 +15,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('scanPathsIsolated', () => {
   it('gives the in-process verdicts for ordinary files', async () => {
-    const report = await scanPathsIsolated([join(FIXTURES, 'malicious', 'p0-os-system.pkl'), join(FIXTURES, 'benign', 'model.safetensors')]);
+    const report = await scanPathsIsolated([
+      join(FIXTURES, 'malicious', 'p0-os-system.pkl'),
+      join(FIXTURES, 'benign', 'model.safetensors'),
+    ]);
     expect(report.results.map((r) => r.verdict)).toEqual(['findings', 'clean']);
   });
 
@@ -28,7 +31,11 @@ describe('scanPathsIsolated', () => {
     bytes.set([0x6c, 0x2e], 3 + n);
     const big = join(dir, 'big.pkl');
     writeFileSync(big, bytes);
-    const report = await scanPathsIsolated([big, join(FIXTURES, 'benign', 'array.npy')], {}, { memoryMb: 24, timeoutMs: 60_000 });
+    const report = await scanPathsIsolated(
+      [big, join(FIXTURES, 'benign', 'array.npy')],
+      {},
+      { memoryMb: 24, timeoutMs: 60_000 },
+    );
     expect(report.results[0]?.verdict).toBe('error');
     expect(report.results[0]?.errors[0]?.message).toMatch(/memory|exited|failed/);
     expect(report.results[1]?.verdict).toBe('clean');
@@ -45,7 +52,11 @@ describe('scanPathsIsolated', () => {
     bytes.set([0x4e, 0x2e], 2 + 2 * n);
     const slow = join(dir, 'slow.pkl');
     writeFileSync(slow, bytes);
-    const report = await scanPathsIsolated([slow], { limits: { maxPickleOps: 100_000_000 } }, { timeoutMs: 20 });
+    const report = await scanPathsIsolated(
+      [slow],
+      { limits: { maxPickleOps: 100_000_000 } },
+      { timeoutMs: 20 },
+    );
     expect(report.results[0]?.verdict).toBe('error');
     expect(report.results[0]?.errors[0]?.message).toMatch(/time limit/);
   });

@@ -22,9 +22,13 @@ export interface IsolationLimits {
 export const DEFAULT_ISOLATION = { timeoutMs: 120_000, memoryMb: 1024 } as const;
 
 function workerUrl(): { url: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { url: new URL('./worker.js', import.meta.url), eval: false };
+  if (!import.meta.url.endsWith('.ts'))
+    return { url: new URL('./worker.js', import.meta.url), eval: false };
   // Under tsx/vitest the sources are TypeScript: load the worker through tsx's scoped loader.
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
+    /\.cjs$/,
+    '.mjs',
+  );
   const entry = new URL('./worker.ts', import.meta.url).href;
   return {
     url: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`,

@@ -16,7 +16,12 @@ const LEVELS = new Set(['none', 'note', 'warning', 'error']);
 describe('SARIF output', () => {
   it('has every field GitHub code scanning requires', async () => {
     const report = await scanPaths(
-      [join(FIXTURES, 'malicious', 'p0-os-system.pkl'), join(FIXTURES, 'benign', 'model.safetensors'), join(FIXTURES, 'error', 'truncated.npy'), join(FIXTURES, 'malicious', 'zip-nested-payload.zip')],
+      [
+        join(FIXTURES, 'malicious', 'p0-os-system.pkl'),
+        join(FIXTURES, 'benign', 'model.safetensors'),
+        join(FIXTURES, 'error', 'truncated.npy'),
+        join(FIXTURES, 'malicious', 'zip-nested-payload.zip'),
+      ],
       {},
     );
     const sarif = JSON.parse(JSON.stringify(toSarif(report, '0.1.0')));
@@ -48,13 +53,23 @@ describe('SARIF output', () => {
       }
     }
     // critical finding → error level; the truncated file shows up as an incomplete-scan error
-    expect(run.results.some((r: { ruleId: string; level: string }) => r.ruleId === 'scan.pickle.import-denied' && r.level === 'error')).toBe(true);
+    expect(
+      run.results.some(
+        (r: { ruleId: string; level: string }) =>
+          r.ruleId === 'scan.pickle.import-denied' && r.level === 'error',
+      ),
+    ).toBe(true);
     expect(run.results.some((r: { ruleId: string }) => r.ruleId === 'scan.incomplete')).toBe(true);
     expect(run.invocations[0].executionSuccessful).toBe(false);
     for (const a of run.artifacts) {
       if (a.hashes) expect(a.hashes['sha-256']).toMatch(/^[0-9a-f]{64}$/);
     }
     // members of archives appear as logical locations
-    expect(run.results.some((r: { locations: { logicalLocations?: { fullyQualifiedName: string }[] }[] }) => r.locations[0]?.logicalLocations?.[0]?.fullyQualifiedName === 'inner.zip!/data.pkl')).toBe(true);
+    expect(
+      run.results.some(
+        (r: { locations: { logicalLocations?: { fullyQualifiedName: string }[] }[] }) =>
+          r.locations[0]?.logicalLocations?.[0]?.fullyQualifiedName === 'inner.zip!/data.pkl',
+      ),
+    ).toBe(true);
   });
 });

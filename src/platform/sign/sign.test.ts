@@ -15,7 +15,10 @@ let dir: string;
 let keys: string;
 
 function keyPair(name: string, type: 'ed25519' | 'ec' = 'ed25519') {
-  const { privateKey, publicKey } = type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } =
+    type === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('ed25519');
   writeFileSync(join(keys, `${name}.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(join(keys, `${name}.pub`), publicKey.export({ type: 'spki', format: 'pem' }));
   return { pem: join(keys, `${name}.pem`), pub: join(keys, `${name}.pub`) };
@@ -37,7 +40,9 @@ afterEach(() => {
 describe('DSSE', () => {
   it('PAE matches the DSSE v1 protocol example', () => {
     // github.com/secure-systems-lab/dsse protocol.md: PAE("http://example.com/HelloWorld", "hello world")
-    expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe('DSSEv1 29 http://example.com/HelloWorld 11 hello world');
+    expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe(
+      'DSSEv1 29 http://example.com/HelloWorld 11 hello world',
+    );
   });
 });
 
@@ -49,7 +54,11 @@ describe('sign and verify', () => {
     const expected = createHash('sha256')
       .update(Buffer.concat([h('{"a":1}'), h('weights'), h('{}')])) // config.json, model.safetensors, sub/tokenizer.json
       .digest('hex');
-    expect(statement.predicate.resources.map((r) => r.name)).toEqual(['config.json', 'model.safetensors', 'sub/tokenizer.json']);
+    expect(statement.predicate.resources.map((r) => r.name)).toEqual([
+      'config.json',
+      'model.safetensors',
+      'sub/tokenizer.json',
+    ]);
     expect(statement.subject[0]?.digest.sha256).toBe(expected);
     expect(statement.predicateType).toBe('https://model_signing/signature/v1.0');
   });
@@ -69,7 +78,11 @@ describe('sign and verify', () => {
     unlinkSync(join(dir, 'sub', 'tokenizer.json'));
     const result = await verifyModel(dir, pub);
     expect(result.ok).toBe(false);
-    expect(result.problems.map((p) => `${p.problem}:${p.path}`).sort()).toEqual(['missing:sub/tokenizer.json', 'modified:model.safetensors', 'unsigned:extra.bin']);
+    expect(result.problems.map((p) => `${p.problem}:${p.path}`).sort()).toEqual([
+      'missing:sub/tokenizer.json',
+      'modified:model.safetensors',
+      'unsigned:extra.bin',
+    ]);
   });
 
   it('rejects a tampered manifest and a wrong key', async () => {

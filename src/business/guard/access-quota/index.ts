@@ -20,12 +20,14 @@ const ConfigSchema = z
     requestsPerSecond: z.number().int().positive().optional(),
     /** Requests per day per key (extraction bound). */
     requestsPerDay: z.number().int().positive().optional(),
+    /** Tokens (input estimate + output) per second per key, for LLM routes. */
+    tokensPerSecond: z.number().int().positive().optional(),
     /** Tokens (input estimate + output) per day per key, for LLM routes. */
     tokensPerDay: z.number().int().positive().optional(),
   })
   .strict()
-  .refine((c) => c.requestsPerSecond || c.requestsPerDay || c.tokensPerDay, {
-    message: 'set at least one of requestsPerSecond, requestsPerDay, tokensPerDay',
+  .refine((c) => c.requestsPerSecond || c.requestsPerDay || c.tokensPerSecond || c.tokensPerDay, {
+    message: 'set at least one of requestsPerSecond, requestsPerDay, tokensPerSecond, tokensPerDay',
   });
 
 /**
@@ -42,7 +44,7 @@ export function estimateTokens(text: string): number {
 }
 
 interface Limit {
-  name: 'requests-per-second' | 'requests-per-day' | 'tokens-per-day';
+  name: 'requests-per-second' | 'requests-per-day' | 'tokens-per-second' | 'tokens-per-day';
   limiter: RateLimiterAbstract;
 }
 
@@ -85,7 +87,19 @@ export const quotaStep = defineStep({
         limiter: make(config.requestsPerDay, 86_400, 'rpd'),
       });
     }
-    const tokens = config.tokensPerDay ? make(config.tokensPerDay, 86_400, 'tpd') : undefined;
+    const tokenLimits: Limit[] = [];
+    if (config.tokensPerSecond) {
+      tokenLimits.push({
+        name: 'tokens-per-second',
+        limiter: make(config.tokensPerSecond, 1, 'tps'),
+      });
+    }
+    if (config.tokensPerDay) {
+      tokenLimits.push({
+        name: 'tokens-per-day',
+        limiter: make(config.tokensPerDay, 86_400, 'tpd'),
+      });
+    }
     const keyOf = (ctx: StepContext) => `${ctx.route}:${ctx.principal?.id ?? `ip:${ctx.clientIp}`}`;
 
     const consume = async (
@@ -130,20 +144,24 @@ export const quotaStep = defineStep({
           const blocked = await consume(ctx, limit, 1);
           if (blocked) return blocked;
         }
-        if (tokens) {
+        if (tokenLimits.length > 0) {
           const estimate = Math.max(1, estimateTokens(chatInputText(ctx.body)));
-          const blocked = await consume(ctx, { name: 'tokens-per-day', limiter: tokens }, estimate);
-          if (blocked) return blocked;
+          for (const limit of tokenLimits) {
+            const blocked = await consume(ctx, limit, estimate);
+            if (blocked) return blocked;
+          }
         }
         return { action: 'allow' };
       },
       async onComplete(ctx, outcome) {
-        if (!tokens || outcome.outputTokens <= 0) return;
+        if (outcome.outputTokens <= 0) return;
         // Output tokens are charged after the fact (the next request is refused once over).
-        try {
-          await tokens.penalty(keyOf(ctx), outcome.outputTokens);
-        } catch {
-          // Store down: nothing to do after the answer was sent; the request was already logged.
+        for (const limit of tokenLimits) {
+          try {
+            await limit.limiter.penalty(keyOf(ctx), outcome.outputTokens);
+          } catch {
+            // Store down: nothing to do after the answer was sent; the request was already logged.
+          }
         }
       },
     };

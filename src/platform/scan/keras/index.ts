@@ -101,7 +101,8 @@ export const hdf5Scanner: FormatScanner = {
   scan(blob, session) {
     // Fast path: without fractal heaps (dense attribute storage) every attribute name sits
     // verbatim in an uncompressed object header, so a file without these names has no Keras config.
-    if (!containsAny(blob.source, ['model_config', 'training_config', 'FHDB', 'FHIB'])) return 'hdf5';
+    if (!containsAny(blob.source, ['model_config', 'training_config', 'FHDB', 'FHIB']))
+      return 'hdf5';
     if (!h5) throw new NeedHdf5Error();
     const { path, cleanup } = hdf5Path(blob, session);
     let file: InstanceType<H5['File']> | undefined;

@@ -4,9 +4,13 @@
  * SSA, graph outputs produced, unique initializers), external data paths (absolute or `..`:
  * CVE-2022-25882, CVE-2024-27318, CVE-2025-51480), external files and raw data checked against
  * declared dims × dtype, custom domains and Python ops, hostile node names (controls, bidi).
+ * The walk needs no decoded model, so it also runs on files the engine's decoder rejects; after it,
+ * the engine's reader, checker and safety checks (src/engine/onnx) run on the same bytes.
  */
 import { lstatSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve } from 'node:path';
+import { checkModel, decodeModel, scanOnnxModel } from '../../../engine/onnx/index.js';
+import { AisfError } from '../../../errors.js';
 import { hasControlOrBidi } from '../archive.js';
 import { fields, looksLikeMessage, packedVarints, text, type WireField } from '../protobuf.js';
 import type { Blob, FormatScanner, ScanSession } from '../session.js';
@@ -352,6 +356,56 @@ function walkGraph(ctx: Ctx, graph: WireField, outer: GraphScope, main: boolean)
   }
 }
 
+/**
+ * The engine's ONNX reader, checker and safety checks (src/engine/onnx), run after the wire walk:
+ * a model the checker rejects is a finding (loaders refuse or misread it); engine safety findings
+ * whose rule this scanner did not already report are added.
+ */
+function engineChecks(session: ScanSession, blob: Blob, buf: Uint8Array): void {
+  const source = blob.location.member ?? blob.location.file;
+  try {
+    const model = decodeModel(buf, { source });
+    try {
+      checkModel(model, { source });
+    } catch (error) {
+      if (!(error instanceof AisfError)) throw error;
+      session.report(
+        'scan.onnx.checker',
+        'medium',
+        `onnx checker rule failed: ${error.message.slice(0, 300)}`,
+        blob.location,
+      );
+    }
+    const mine = new Set(
+      session.findings.filter((f) => f.location.member === blob.location.member).map((f) => f.id),
+    );
+    for (const f of scanOnnxModel(model)) {
+      if (!mine.has(f.id))
+        session.report(
+          f.id,
+          f.severity,
+          f.message,
+          blob.location,
+          f.where === undefined ? undefined : { where: f.where },
+        );
+    }
+  } catch (error) {
+    if (error instanceof AisfError) {
+      session.report(
+        'scan.onnx.checker',
+        'medium',
+        `ONNX decoder rejects the model: ${error.message.slice(0, 300)}`,
+        blob.location,
+      );
+      return;
+    }
+    session.fail(
+      `ONNX engine checks failed (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`,
+      blob.location,
+    );
+  }
+}
+
 /** The ONNX scanner. */
 export const onnxScanner: FormatScanner = {
   id: 'onnx',
@@ -425,6 +479,7 @@ export const onnxScanner: FormatScanner = {
       initializerNames: new Set(),
     };
     walkGraph(ctx, graphs[0] as WireField, { names: new Set() }, true);
+    engineChecks(session, blob, buf);
     return 'onnx';
   },
 };

@@ -1,0 +1,247 @@
+/**
+ * @module What white-box attacks share: the model interface they need, per-sample norms, the
+ * gradient step direction, projection onto the ε-ball, and float32 rounding that never leaves
+ * the ball or the value range.
+ */
+import type { Model, Tensor } from '../../../engine/index.js';
+import { AisfError } from '../../../errors.js';
+import { checkRange, DEFAULT_RANGE, type ValueRange } from '../image.js';
+
+/** The perturbation norms of the white-box attacks: L∞ and L2. */
+export const NORMS = ['inf', '2'] as const;
+/** `inf` (L∞) or `2` (L2). */
+export type Norm = (typeof NORMS)[number];
+
+/** What an attack needs from a model (an engine Model, or a stub in tests). */
+export type AttackModel = Pick<Model, 'predict' | 'lossAndGradient'>;
+
+/** Options shared by the gradient attacks. */
+export interface CommonAttackOptions {
+  /** Value range of the inputs; adversarial examples are clipped to it. @default [0, 1] */
+  range?: ValueRange;
+  /**
+   * Labels to move away from (untargeted) or class indices to reach (targeted). When omitted
+   * in untargeted mode, the model's own predictions are used (ART's default, which avoids the
+   * "label leaking" effect of Kurakin et al.).
+   */
+  labels?: ArrayLike<number | bigint>;
+  /** Move towards `labels` instead of away from them. @default false */
+  targeted?: boolean;
+  /** Samples per gradient call (does not change results). @default 128 */
+  batchSize?: number;
+  /** Called as work progresses with (done, total) samples; PGD reports fractions every iteration. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Argmax of each row of [n, k] logits. */
+export function argmaxRows(logits: Tensor<Float32Array>): Int32Array {
+  const n = logits.shape[0] as number;
+  const k = logits.data.length / Math.max(1, n);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++)
+      if ((logits.data[i * k + j] as number) > (logits.data[i * k + best] as number)) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Validates common options; returns the resolved labels (predictions when none given). */
+export async function resolveLabels(
+  model: AttackModel,
+  x: Tensor<Float32Array>,
+  options: CommonAttackOptions,
+): Promise<Int32Array> {
+  const n = x.shape[0] as number;
+  if (options.labels !== undefined) {
+    if (options.labels.length !== n)
+      throw new AisfError(
+        'E_INPUT',
+        `labels hold ${options.labels.length} values for ${n} samples; pass one class index per sample`,
+      );
+    return Int32Array.from(options.labels as ArrayLike<number>, (v) => Number(v));
+  }
+  if (options.targeted)
+    throw new AisfError(
+      'E_INPUT',
+      'a targeted attack needs labels: the target class of every sample',
+    );
+  return argmaxRows(await model.predict(x));
+}
+
+/** Checks eps (and a step) are positive finite numbers, the norm known, the range valid. */
+export function checkAttackNumbers(
+  what: string,
+  values: Record<string, number>,
+  norm: string,
+  range: ValueRange,
+): void {
+  for (const [k, v] of Object.entries(values))
+    if (!Number.isFinite(v) || v < 0)
+      throw new AisfError('E_INPUT', `${what}: ${k} must be a finite number ≥ 0 (got ${v})`);
+  if (!(NORMS as readonly string[]).includes(norm))
+    throw new AisfError('E_INPUT', `${what}: norm must be inf or 2 (got ${norm})`);
+  checkRange(range);
+}
+
+/**
+ * The unit step direction of one sample's gradient g (in place into out): sign(g) for L∞
+ * (ART/cleverhans `optimize_linear`), g/‖g‖₂ for L2 (0 when g = 0). NaN gradients count as 0,
+ * as in ART.
+ */
+export function stepDirection(g: Float32Array, norm: Norm, out: Float64Array): void {
+  if (norm === 'inf') {
+    for (let i = 0; i < g.length; i++) {
+      const v = g[i] as number;
+      out[i] = v > 0 ? 1 : v < 0 ? -1 : 0;
+    }
+    return;
+  }
+  let s = 0;
+  for (const v of g) if (!Number.isNaN(v)) s += v * v;
+  const r = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let i = 0; i < g.length; i++) {
+    const v = g[i] as number;
+    out[i] = Number.isNaN(v) ? 0 : v * r;
+  }
+}
+
+/** Projects δ onto the ε-ball in place: clamp (L∞) or rescale by min(1, ε/‖δ‖₂) (L2), as ART. */
+export function projectBall(delta: Float64Array, eps: number, norm: Norm): void {
+  if (norm === 'inf') {
+    for (let i = 0; i < delta.length; i++) {
+      const v = delta[i] as number;
+      delta[i] = v > eps ? eps : v < -eps ? -eps : v;
+    }
+    return;
+  }
+  let s = 0;
+  for (const v of delta) s += v * v;
+  const n = Math.sqrt(s);
+  if (n > eps) {
+    const k = eps / n;
+    for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) * k;
+  }
+}
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/** The float32 neighbour of a float32 value towards +∞ (up) or −∞. */
+export function nextFloat32(v: number, up: boolean): number {
+  if (v === 0) return up ? 1.401298464324817e-45 : -1.401298464324817e-45;
+  F32[0] = v;
+  const positive = v > 0;
+  U32[0] = (U32[0] as number) + (positive === up ? 1 : -1);
+  return F32[0] as number;
+}
+
+/** The smallest float32 ≥ v. */
+function f32Ceil(v: number): number {
+  const f = Math.fround(v);
+  return f < v ? nextFloat32(f, true) : f;
+}
+/** The largest float32 ≤ v. */
+function f32Floor(v: number): number {
+  const f = Math.fround(v);
+  return f > v ? nextFloat32(f, false) : f;
+}
+
+/**
+ * Writes x + δ for one sample as float32 into out, such that — measured exactly on the float32
+ * values — it lies in the value range and ‖out − x‖ ≤ ε. δ must already be projected; the
+ * rounding is then corrected (L∞: per value to the nearest float32 inside the bounds; L2:
+ * shrink towards x until the rounded norm fits).
+ */
+export function writeAdversarial(
+  x: Float32Array,
+  delta: Float64Array,
+  eps: number,
+  norm: Norm,
+  range: ValueRange,
+  out: Float32Array,
+): void {
+  const lo = f32Ceil(range.lo);
+  const hi = f32Floor(range.hi);
+  if (norm === 'inf') {
+    for (let i = 0; i < x.length; i++) {
+      const xi = x[i] as number;
+      const a = Math.max(lo, f32Ceil(xi - eps));
+      const b = Math.min(hi, f32Floor(xi + eps));
+      const f = Math.fround(xi + (delta[i] as number));
+      out[i] = f < a ? a : f > b ? b : f;
+    }
+    return;
+  }
+  let scale = 1;
+  for (let attempt = 0; attempt < 60; attempt++) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) {
+      const xi = x[i] as number;
+      let f = Math.fround(xi + scale * (delta[i] as number));
+      f = f < lo ? lo : f > hi ? hi : f;
+      out[i] = f;
+      s += (f - xi) ** 2;
+    }
+    if (Math.sqrt(s) <= eps) return;
+    scale *= attempt < 50 ? 1 - 2 ** -20 * 2 ** attempt : 0;
+  }
+  out.set(x);
+}
+
+/** Per-sample L∞ and L2 distances between two batches. */
+export function perturbationNorms(
+  x: Tensor<Float32Array>,
+  adv: Tensor<Float32Array>,
+): { linf: Float64Array; l2: Float64Array } {
+  const n = x.shape[0] as number;
+  const inner = x.data.length / Math.max(1, n);
+  const linf = new Float64Array(n);
+  const l2 = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    let m = 0;
+    let q = 0;
+    for (let i = s * inner; i < (s + 1) * inner; i++) {
+      const d = (adv.data[i] as number) - (x.data[i] as number);
+      m = Math.max(m, Math.abs(d));
+      q += d * d;
+    }
+    linf[s] = m;
+    l2[s] = Math.sqrt(q);
+  }
+  return { linf, l2 };
+}
+
+/** Checks attack inputs are float32, batch-first, finite and inside the range. */
+export function checkAttackInput(x: Tensor, range: ValueRange): Tensor<Float32Array> {
+  if (!(x.data instanceof Float32Array))
+    throw new AisfError('E_INPUT', 'attack inputs must be float32 (scale uint8 images first)');
+  if (x.shape.length < 2)
+    throw new AisfError(
+      'E_INPUT',
+      `attack inputs must be batch-first with ≥ 2 dims (got [${x.shape.join(', ')}])`,
+    );
+  const lo = Math.fround(range.lo);
+  const hi = Math.fround(range.hi);
+  for (let i = 0; i < x.data.length; i++) {
+    const v = x.data[i] as number;
+    if (!(v >= lo && v <= hi))
+      throw new AisfError(
+        'E_INPUT',
+        `input value #${i} is ${v}, outside the declared range [${range.lo}, ${range.hi}]; pass the right --range`,
+      );
+  }
+  return x as Tensor<Float32Array>;
+}
+
+/** Resolves common defaults. */
+export function commonDefaults(options: CommonAttackOptions): {
+  range: ValueRange;
+  batchSize: number;
+} {
+  const batchSize = options.batchSize ?? 128;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new AisfError('E_INPUT', `batchSize must be a positive integer (got ${batchSize})`);
+  return { range: options.range ?? DEFAULT_RANGE, batchSize };
+}

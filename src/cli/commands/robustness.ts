@@ -1,0 +1,419 @@
+/**
+ * @module `aisf test robustness`: clean accuracy, FGSM/PGD robustness curves and natural-corruption
+ * accuracy of an ONNX classifier on labelled data (CAICT-AISF-2020 3(二)5 robustness evaluation).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  ATTACK_NAMES,
+  type AttackName,
+  type AttackSpec,
+  CORRUPTION_NAMES,
+  evaluateRobustness,
+  NORMS,
+  type Norm,
+  PGD_PRESET_NAMES,
+  type PgdPreset,
+  type RobustnessReport,
+  type ValueRange,
+} from '../../algorithm/robustness/index.js';
+import { loadModel, readNpz, type Tensor, writeNpy, writeNpz } from '../../engine/index.js';
+import { AisfError, EXIT } from '../../errors.js';
+import { type CommandContext, defineCommand } from '../command.js';
+import { renderJson, renderMarkdownTable, renderTable } from '../render.js';
+
+function usage(message: string): AisfError {
+  return new AisfError('E_USAGE', `${message}; see \`aisf test robustness --help\``);
+}
+
+/** Parses a comma-separated list of finite numbers for --flag. */
+export function parseNumberList(value: string, flag: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const out = parts.map(Number);
+  if (parts.some((p) => p === '') || out.some((v) => !Number.isFinite(v)))
+    throw usage(`--${flag} must be comma-separated numbers (got "${value}")`);
+  return out;
+}
+
+/** Parses --range lo,hi. */
+export function parseRange(value: string): ValueRange {
+  const v = parseNumberList(value, 'range');
+  if (v.length !== 2 || !((v[0] as number) < (v[1] as number)))
+    throw usage(`--range must be two numbers lo,hi with lo < hi (got "${value}")`);
+  return { lo: v[0] as number, hi: v[1] as number };
+}
+
+/** Parses --severity: "3", "1-5" or "1,3,5" → sorted unique severities in 1…5. */
+export function parseSeverities(value: string): number[] {
+  const out = new Set<number>();
+  for (const part of value.split(',')) {
+    const m = /^\s*([1-5])\s*(?:-\s*([1-5])\s*)?$/.exec(part);
+    if (!m) throw usage(`--severity must be levels 1…5 like 3, 1-5 or 1,3,5 (got "${value}")`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw usage(`--severity range ${part} is reversed`);
+    for (let s = a; s <= b; s++) out.add(s);
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
+function positiveInt(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw usage(`--${flag} must be a positive integer (got "${String(value)}")`);
+  return n;
+}
+
+function toFloat(t: Tensor, range: ValueRange, key: string): Tensor<Float32Array> {
+  const d = t.data;
+  if (d instanceof Float32Array) return t as Tensor<Float32Array>;
+  if (d instanceof Float64Array) return { data: Float32Array.from(d), shape: t.shape };
+  if (d instanceof Uint8Array)
+    // uint8 pixels 0…255 are mapped linearly onto the declared range.
+    return {
+      data: Float32Array.from(d, (v) => Math.fround(range.lo + (v / 255) * (range.hi - range.lo))),
+      shape: t.shape,
+    };
+  throw usage(`--x array "${key}" must be float32, float64 or uint8 images`);
+}
+
+function toLabels(t: Tensor, n: number, key: string): Int32Array {
+  if (t.shape.length === 2 && t.shape[0] === n) {
+    // One-hot / probability rows → argmax.
+    const k = t.shape[1] as number;
+    return Int32Array.from({ length: n }, (_, i) => {
+      let best = 0;
+      for (let j = 1; j < k; j++)
+        if (Number(t.data[i * k + j]) > Number(t.data[i * k + best])) best = j;
+      return best;
+    });
+  }
+  if (t.data.length !== n)
+    throw usage(`--y array "${key}" holds ${t.data.length} labels for ${n} samples`);
+  const out = Int32Array.from(t.data as ArrayLike<number>, (v) => Number(v));
+  if (out.some((v, i) => v < 0 || v !== Number(t.data[i])))
+    throw usage(`--y array "${key}" must hold non-negative integer class indices`);
+  return out;
+}
+
+function loadData(ctx: CommandContext, range: ValueRange) {
+  const file = ctx.options.data;
+  if (typeof file !== 'string' || file === '') throw usage('missing --data <test.npz>');
+  const path = resolve(ctx.cwd, file);
+  if (!existsSync(path))
+    throw new AisfError('E_FILE_NOT_FOUND', `--data file ${file} does not exist`);
+  const arrays = readNpz(readFileSync(path), { source: file });
+  const xKey = (ctx.options.x as string | undefined) ?? 'x';
+  const yKey = (ctx.options.y as string | undefined) ?? 'y';
+  const keys = [...arrays.keys()].join(', ');
+  const xt = arrays.get(xKey);
+  if (!xt) throw usage(`--x: ${file} has no array "${xKey}" (arrays: ${keys})`);
+  const yt = arrays.get(yKey);
+  if (!yt) throw usage(`--y: ${file} has no array "${yKey}" (arrays: ${keys})`);
+  const x = toFloat(xt, range, xKey);
+  const n = x.shape[0] ?? 0;
+  return { x, y: toLabels(yt, n, yKey) };
+}
+
+function takeFirst(x: Tensor<Float32Array>, y: Int32Array, limit: number | undefined) {
+  const n = x.shape[0] as number;
+  if (limit === undefined || limit >= n) return { x, y };
+  const inner = x.data.length / Math.max(1, n);
+  return {
+    x: { data: x.data.slice(0, limit * inner), shape: [limit, ...x.shape.slice(1)] },
+    y: y.slice(0, limit),
+  };
+}
+
+const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(4));
+
+function render(ctx: CommandContext, r: RobustnessReport): void {
+  const json = {
+    clean: r.clean,
+    attacks: r.attacks,
+    corruptions: r.corruptions,
+  };
+  if (ctx.format === 'json') {
+    ctx.out(renderJson(json));
+    return;
+  }
+  const table = (h: string[], rows: string[][]) =>
+    ctx.format === 'md' ? renderMarkdownTable(h, rows) : renderTable(h, rows);
+  ctx.out(`clean accuracy ${fmt(r.clean.accuracy)} on ${r.clean.n} samples\n\n`);
+  if (r.attacks.length)
+    ctx.out(
+      `${table(
+        ['attack', 'norm', 'eps', 'accuracy', 'success rate', 'mean L∞', 'mean L2'],
+        r.attacks.map((a) => [
+          a.name,
+          a.norm,
+          String(a.eps),
+          fmt(a.accuracy),
+          fmt(a.successRate),
+          a.meanLinf.toFixed(4),
+          a.meanL2.toFixed(4),
+        ]),
+      )}\n`,
+    );
+  if (r.corruptions.length)
+    ctx.out(
+      table(
+        ['corruption', 'severity', 'accuracy'],
+        r.corruptions.map((c) => [c.name, String(c.severity), fmt(c.accuracy)]),
+      ),
+    );
+}
+
+function saveAdversarial(ctx: CommandContext, r: RobustnessReport, file: string): string {
+  const adv = r.adversarial ?? new Map<string, Tensor<Float32Array>>();
+  const path = resolve(ctx.cwd, file);
+  mkdirSync(dirname(path), { recursive: true });
+  if (file.endsWith('.npz')) {
+    writeFileSync(
+      path,
+      writeNpz(new Map([...adv].map(([k, t]) => [k.replace(/:/g, '_'), t as Tensor]))),
+    );
+  } else {
+    const only = [...adv.values()];
+    if (only.length !== 1)
+      throw usage(
+        `--save-adv ${file}: ${only.length} attack × eps results; use one attack and one --eps, or a .npz file (one array per attack_norm_eps)`,
+      );
+    writeFileSync(path, writeNpy(only[0] as Tensor));
+  }
+  return path;
+}
+
+const testRobustness = defineCommand({
+  name: 'test robustness',
+  summary: 'robustness of an ONNX classifier: FGSM/PGD robustness curves and natural corruptions',
+  description:
+    'Runs the attacks at every --eps (a robustness curve) and the corruptions at every --severity on labelled data (.npz), and reports clean accuracy, adversarial accuracy, attack success rate (among correctly classified samples), mean L∞/L2 perturbation and corruption accuracy. Defaults follow ART (FGSM/PGD eps 0.3, PGD eps_step 0.1, 100 iterations, no random start).',
+  args: [],
+  options: {
+    model: {
+      type: 'string',
+      valueName: '<model.onnx>',
+      description: 'the classifier (logits or probabilities as first output)',
+    },
+    data: {
+      type: 'string',
+      valueName: '<test.npz>',
+      description: 'labelled data: images (NCHW or batch-first) and labels',
+    },
+    x: {
+      type: 'string',
+      valueName: '<key>',
+      description: 'array of inputs in --data',
+      default: 'x',
+    },
+    y: {
+      type: 'string',
+      valueName: '<key>',
+      description: 'array of labels in --data (class indices or one-hot)',
+      default: 'y',
+    },
+    range: {
+      type: 'string',
+      valueName: '<lo,hi>',
+      description: 'value range of the inputs; uint8 data is mapped onto it',
+      default: '0,1',
+    },
+    attack: {
+      type: 'string',
+      valueName: '<list>',
+      description: `attacks: ${ATTACK_NAMES.join(', ')}, or none`,
+      default: 'fgsm,pgd',
+    },
+    eps: {
+      type: 'string',
+      valueName: '<list>',
+      description: 'perturbation budgets in input units (default: 0.3, ART)',
+    },
+    norm: {
+      type: 'string',
+      choices: NORMS,
+      valueName: '<inf|2>',
+      description: 'perturbation norm',
+      default: 'inf',
+    },
+    preset: {
+      type: 'string',
+      choices: PGD_PRESET_NAMES,
+      valueName: `<${PGD_PRESET_NAMES.join('|')}>`,
+      description:
+        'PGD defaults: art (0.1 step, 100 iter, no random start), madry (0.01, 40, random), …',
+      default: 'art',
+    },
+    'eps-step': {
+      type: 'string',
+      valueName: '<x>',
+      description: 'PGD step size (default: from --preset)',
+    },
+    'max-iter': {
+      type: 'string',
+      valueName: '<n>',
+      description: 'PGD iterations (default: from --preset)',
+    },
+    'random-start': {
+      type: 'boolean',
+      description: 'PGD: start from a random point of the ε-ball (default: from --preset)',
+    },
+    corruptions: {
+      type: 'string',
+      valueName: '<all|list>',
+      description: `natural corruptions: all, or some of ${CORRUPTION_NAMES.join(', ')}`,
+    },
+    severity: {
+      type: 'string',
+      valueName: '<1-5>',
+      description: 'corruption severities, e.g. 3, 1-5, 1,3,5',
+      default: '1-5',
+    },
+    limit: { type: 'string', valueName: '<n>', description: 'use only the first n samples' },
+    seed: {
+      type: 'string',
+      valueName: '<n>',
+      description: 'seed of random starts and corruptions',
+      default: '0',
+    },
+    'save-adv': {
+      type: 'string',
+      valueName: '<adv.npy|adv.npz>',
+      description: 'write the adversarial examples (.npz: one array per attack_norm_eps)',
+    },
+    'batch-size': {
+      type: 'string',
+      valueName: '<n>',
+      description: 'samples per gradient/prediction call',
+      default: '128',
+    },
+    threads: {
+      type: 'string',
+      valueName: '<n>',
+      description: 'ONNX Runtime intra-op threads (default: all cores)',
+    },
+    trusted: {
+      type: 'boolean',
+      description: 'load a model that failed the safety checks; only for models you trust',
+    },
+  },
+  examples: [
+    'aisf test robustness --model cnn.onnx --data test.npz --attack fgsm,pgd --eps 0.05,0.1 --limit 200',
+    'aisf test robustness --model cnn.onnx --data test.npz --attack none --corruptions all --severity 1,3,5',
+    'aisf test robustness --model cnn.onnx --data test.npz --attack pgd --preset madry --norm 2 --eps 1.5 --save-adv adv.npy --format json',
+  ],
+  async run(ctx) {
+    const o = ctx.options;
+    const modelFile = o.model;
+    if (typeof modelFile !== 'string' || modelFile === '')
+      throw usage('missing --model <model.onnx>');
+    const modelPath = resolve(ctx.cwd, modelFile);
+    if (!existsSync(modelPath))
+      throw new AisfError('E_FILE_NOT_FOUND', `--model file ${modelFile} does not exist`);
+    const range = parseRange(String(o.range));
+    const names = String(o.attack)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '' && s !== 'none');
+    for (const a of names)
+      if (!(ATTACK_NAMES as readonly string[]).includes(a))
+        throw usage(`--attack: unknown attack "${a}" (known: ${ATTACK_NAMES.join(', ')}, none)`);
+    const eps = o.eps === undefined ? undefined : parseNumberList(String(o.eps), 'eps');
+    if (eps?.some((e) => e < 0)) throw usage('--eps values must be ≥ 0');
+    const epsStep =
+      o['eps-step'] === undefined ? undefined : parseNumberList(String(o['eps-step']), 'eps-step');
+    if (epsStep && (epsStep.length !== 1 || (epsStep[0] as number) <= 0))
+      throw usage('--eps-step must be one positive number');
+    const maxIter = positiveInt(o['max-iter'], 'max-iter');
+    const attacks: AttackSpec[] = names.map((name) => ({
+      name: name as AttackName,
+      norm: o.norm as Norm,
+      ...(eps ? { eps } : {}),
+      ...(name === 'pgd'
+        ? {
+            preset: o.preset as PgdPreset,
+            ...(epsStep ? { epsStep: epsStep[0] as number } : {}),
+            ...(maxIter ? { maxIter } : {}),
+            ...(o['random-start'] === true ? { randomStart: true } : {}),
+          }
+        : {}),
+    }));
+    let corruptions: string[] | 'all' = [];
+    if (typeof o.corruptions === 'string') {
+      if (o.corruptions === 'all') corruptions = 'all';
+      else {
+        corruptions = o.corruptions
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        for (const c of corruptions)
+          if (!CORRUPTION_NAMES.includes(c))
+            throw usage(
+              `--corruptions: unknown corruption "${c}" (known: all, ${CORRUPTION_NAMES.join(', ')})`,
+            );
+      }
+    }
+    const severities = parseSeverities(String(o.severity));
+    const limit = positiveInt(o.limit, 'limit');
+    const seedN = Number(o.seed);
+    if (!Number.isSafeInteger(seedN))
+      throw usage(`--seed must be an integer (got "${String(o.seed)}")`);
+    const batchSize = positiveInt(o['batch-size'], 'batch-size') ?? 128;
+    const threads = positiveInt(o.threads, 'threads');
+    const saveAdv = typeof o['save-adv'] === 'string' ? o['save-adv'] : undefined;
+    if (saveAdv !== undefined && names.length === 0)
+      throw usage('--save-adv needs at least one --attack');
+    if (
+      saveAdv !== undefined &&
+      !saveAdv.endsWith('.npz') &&
+      names.length * (eps?.length ?? 1) !== 1
+    )
+      throw usage(`--save-adv ${saveAdv}: several attack × eps results need a .npz file`);
+
+    const data = loadData(ctx, range);
+    const { x, y } = takeFirst(data.x, data.y, limit);
+    const model = await loadModel(modelPath, {
+      trusted: o.trusted === true,
+      source: modelFile,
+      ...(threads ? { threads } : {}),
+    });
+    // A progress line on stderr only for a human watching a terminal.
+    const showProgress = !ctx.quiet && process.stderr.isTTY === true;
+    try {
+      const report = await evaluateRobustness(model, x, y, {
+        range,
+        attacks,
+        corruptions,
+        severities,
+        seed: seedN,
+        batchSize,
+        keepAdversarial: saveAdv !== undefined,
+        ...(showProgress
+          ? {
+              onProgress: (f: number, stage: string) => {
+                const w = 24;
+                const k = Math.round(f * w);
+                process.stderr.write(
+                  `\r[${'='.repeat(k)}${' '.repeat(w - k)}] ${(f * 100).toFixed(0).padStart(3)}% ${stage.padEnd(32).slice(0, 32)}`,
+                );
+                if (f >= 1) process.stderr.write('\n');
+              },
+            }
+          : {}),
+      });
+      render(ctx, report);
+      if (saveAdv !== undefined) {
+        const written = saveAdversarial(ctx, report, saveAdv);
+        ctx.info(`adversarial examples written to ${written}`);
+      }
+      return EXIT.OK;
+    } finally {
+      await model.release();
+    }
+  },
+});
+
+/** The robustness commands (registered in src/cli/main.ts). */
+export const ROBUSTNESS_COMMANDS = [testRobustness] as const;
