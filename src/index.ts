@@ -1,4 +1,4 @@
-/** @module aisf: the AI security framework as a library (catalogue, errors; more areas as they land). */
+/** @module aisf as a library: the catalogue, errors and assessment at the top level; each area (engine, fairness, robustness, privacy, business) as a namespace. */
 export * as fairness from './algorithm/fairness/index.js';
 export * as robustness from './algorithm/robustness/index.js';
 export * from './assess/index.js';
