@@ -376,3 +376,89 @@ describe('aisf mitigate fairness on HMDA', () => {
     expect(r.stderr).toMatch(/needs --privileged/);
   });
 });
+
+describe('aisf test fairness --model (ONNX, real binary)', () => {
+  const bin = fileURLToPath(new URL('../../bin/aisf.js', import.meta.url));
+  const ex = (f: string) =>
+    fileURLToPath(new URL(`../../examples/credit-hmda/${f}`, import.meta.url));
+  const features = 'pirat,hirat,lvrat,chist,mhist,phist,unemp,selfemp,insurance,condomin,hschool';
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('predicts with the model first and reports the same metrics as its predictions CSV', () => {
+    const viaModel = run([
+      'test',
+      'fairness',
+      '--model',
+      ex('model.onnx'),
+      '--data',
+      ex('hmda.csv'),
+      '--features',
+      features,
+      '--label',
+      'deny',
+      '--pos-label',
+      'yes',
+      '--sensitive',
+      'afam',
+      '--privileged',
+      'afam=no',
+      '--bootstrap',
+      '0',
+      '--format',
+      'json',
+    ]);
+    expect(viaModel.status, viaModel.stderr).toBe(0);
+    const viaCsv = run([
+      'test',
+      'fairness',
+      '--data',
+      ex('predictions.csv'),
+      '--label',
+      'y_true',
+      '--pred',
+      'y_pred',
+      '--score',
+      'score',
+      '--sensitive',
+      'afam',
+      '--privileged',
+      'afam=no',
+      '--bootstrap',
+      '0',
+      '--format',
+      'json',
+    ]);
+    expect(viaCsv.status, viaCsv.stderr).toBe(0);
+    const a = JSON.parse(viaModel.stdout) as { metrics: Record<string, number | null> };
+    const b = JSON.parse(viaCsv.stdout) as { metrics: Record<string, number | null> };
+    for (const name of [
+      'demographicParityDifference',
+      'equalizedOddsDifference',
+      'disparateImpact',
+    ]) {
+      expect(a.metrics[name], name).toBeCloseTo(b.metrics[name] as number, 12);
+    }
+  });
+
+  it('refuses --model together with --pred (exit 2)', () => {
+    const r = run([
+      'test',
+      'fairness',
+      '--model',
+      ex('model.onnx'),
+      '--data',
+      ex('hmda.csv'),
+      '--features',
+      features,
+      '--label',
+      'deny',
+      '--pred',
+      'deny',
+      '--sensitive',
+      'afam',
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--model predicts the labels and scores itself/);
+  });
+});

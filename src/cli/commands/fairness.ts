@@ -134,7 +134,7 @@ const testFairness = defineCommand({
   summary:
     'group fairness metrics of predictions (Fairlearn and AIF360 conventions), with bootstrap CIs',
   description:
-    'Streams a CSV of labels, predictions, optional scores and sensitive columns; reports per-group rates (selection rate, accuracy, TPR, FPR, FNR, precision, calibration) and between-group metrics in both named conventions: Fairlearn (unsigned max − min, min / max over groups) and AIF360 (signed unprivileged − privileged against --privileged). Undefined metrics are null with the reason. Exit 1 when a --fail-above limit is reached. (--model m.onnx is not supported yet: give predictions.)',
+    'Streams a CSV of labels, predictions, optional scores and sensitive columns; reports per-group rates (selection rate, accuracy, TPR, FPR, FNR, precision, calibration) and between-group metrics in both named conventions: Fairlearn (unsigned max − min, min / max over groups) and AIF360 (signed unprivileged − privileged against --privileged). Undefined metrics are null with the reason. Exit 1 when a --fail-above limit is reached. With --model m.onnx and --features, the ONNX model predicts first (input [batch, features], yes/no cells as 1/0; output P(y=1), a logit, or two class scores) and its P(y=1) is the score.',
   args: [],
   options: {
     data: {
@@ -147,7 +147,31 @@ const testFairness = defineCommand({
       valueName: '<column>',
       description: 'true label column (0/1, true/false, yes/no)',
     },
-    pred: { type: 'string', valueName: '<column>', description: 'predicted label column' },
+    pred: {
+      type: 'string',
+      valueName: '<column>',
+      description: 'predicted label column (not with --model)',
+    },
+    model: {
+      type: 'string',
+      valueName: '<m.onnx>',
+      description: 'predict with this ONNX binary classifier instead of reading --pred',
+    },
+    features: {
+      type: 'string',
+      valueName: '<col[,col…]>',
+      description: 'with --model: the input columns, in the model’s order',
+    },
+    threshold: {
+      type: 'string',
+      valueName: '<p>',
+      description: 'with --model: P(y = 1) at or above which the prediction is 1',
+      default: '0.5',
+    },
+    trusted: {
+      type: 'boolean',
+      description: 'with --model: load it even if the safety checks object',
+    },
     score: {
       type: 'string',
       valueName: '<column>',
@@ -215,14 +239,36 @@ const testFairness = defineCommand({
     }
     const posLabel = str(ctx, 'pos-label');
     const score = str(ctx, 'score');
-    const { table: cells } = await loadPredictions(resolve(ctx.cwd, data), {
-      label: need(ctx, 'label', 'the true-label column'),
-      pred: need(ctx, 'pred', 'the predicted-label column'),
-      sensitive,
-      ...(score ? { score } : {}),
-      ...(posLabel !== undefined ? { posLabel } : {}),
-      ...(where ? { where } : {}),
-    });
+    const modelFile = str(ctx, 'model');
+    if (modelFile && (str(ctx, 'pred') || score)) {
+      throw new AisfError(
+        'E_USAGE',
+        '--model predicts the labels and scores itself: drop --pred and --score, or drop --model',
+      );
+    }
+    const { table: cells } = modelFile
+      ? // Loaded only with --model: ONNX Runtime is not needed to read a predictions CSV.
+        await (await import('../../algorithm/fairness/model-predictions.js')).loadModelPredictions(
+          resolve(ctx.cwd, modelFile),
+          resolve(ctx.cwd, data),
+          {
+            features: list(need(ctx, 'features', 'the model’s input columns, in order')),
+            label: need(ctx, 'label', 'the true-label column'),
+            sensitive,
+            threshold: num(ctx, 'threshold', 0.5, (v) => v > 0 && v < 1, 'in (0, 1)'),
+            trusted: ctx.options.trusted === true,
+            ...(posLabel !== undefined ? { posLabel } : {}),
+            ...(where ? { where } : {}),
+          },
+        )
+      : await loadPredictions(resolve(ctx.cwd, data), {
+          label: need(ctx, 'label', 'the true-label column'),
+          pred: need(ctx, 'pred', 'the predicted-label column'),
+          sensitive,
+          ...(score ? { score } : {}),
+          ...(posLabel !== undefined ? { posLabel } : {}),
+          ...(where ? { where } : {}),
+        });
     const privilegedText = str(ctx, 'privileged');
     const report = evaluateFairness(cells, {
       ...(privilegedText ? { privileged: parseAssignments(privilegedText, 'privileged') } : {}),
@@ -336,7 +382,7 @@ const mitigateFairness = defineCommand({
   summary:
     'reweighing, disparate-impact remover, exponentiated gradient, threshold optimizer, reject option',
   description:
-    'Trains aisf’s logistic regression on --features (or post-processes a --score column), applies --method, and prints fairness and accuracy before and after on a seeded held-out split (--test-fraction). Writes the method’s artefact to --out: per-row weights (reweighing), repaired data (di-remover) or predictions (others); --spec writes the fitted model or post-processor as JSON. Randomized methods are seeded by --seed. (--model m.onnx is not supported yet.)',
+    'Trains aisf’s logistic regression on --features (or post-processes a --score column), applies --method, and prints fairness and accuracy before and after on a seeded held-out split (--test-fraction). Writes the method’s artefact to --out: per-row weights (reweighing), repaired data (di-remover) or predictions (others); --spec writes the fitted model or post-processor as JSON. Randomized methods are seeded by --seed. (--model m.onnx is not supported here yet: post-process a --score column, or measure a model with `aisf test fairness --model`.)',
   args: [],
   options: {
     method: {
