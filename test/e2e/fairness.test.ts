@@ -441,6 +441,55 @@ describe('aisf test fairness --model (ONNX, real binary)', () => {
     }
   });
 
+  it('post-processes with scores from the model (mitigate --method threshold --model)', () => {
+    const r = run([
+      'mitigate',
+      'fairness',
+      '--method',
+      'threshold',
+      '--constraint',
+      'equalized-odds',
+      '--model',
+      ex('model.onnx'),
+      '--data',
+      ex('hmda.csv'),
+      '--features',
+      features,
+      '--label',
+      'deny',
+      '--pos-label',
+      'yes',
+      '--sensitive',
+      'afam',
+      '--privileged',
+      'afam=no',
+      '--format',
+      'json',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/equalizedOddsDifference/);
+    const wrong = run([
+      'mitigate',
+      'fairness',
+      '--method',
+      'reweighing',
+      '--model',
+      ex('model.onnx'),
+      '--data',
+      ex('hmda.csv'),
+      '--features',
+      features,
+      '--label',
+      'deny',
+      '--pos-label',
+      'yes',
+      '--sensitive',
+      'afam',
+    ]);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/--model gives scores for post-processing/);
+  });
+
   it('refuses --model together with --pred (exit 2)', () => {
     const r = run([
       'test',

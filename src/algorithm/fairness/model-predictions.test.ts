@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AisfError } from '../../errors.js';
 import { loadPredictions } from './data.js';
-import { loadModelPredictions, positiveProbability } from './model-predictions.js';
+import { loadModelPredictions, modelScores, positiveProbability } from './model-predictions.js';
+import { loadTable, numericColumn } from './table.js';
 
 const EX = (f: string) =>
   fileURLToPath(new URL(`../../../examples/credit-hmda/${f}`, import.meta.url));
@@ -74,5 +75,18 @@ describe('loadModelPredictions', () => {
     }).catch((e: unknown) => e);
     expect((error as AisfError).code).toBe('E_INPUT');
     expect((error as AisfError).message).toMatch(/"income"/);
+  });
+});
+
+describe('modelScores', () => {
+  it('equals the float64 scores the same logistic model wrote, to float32 precision', async () => {
+    const scores = await modelScores(EX('model.onnx'), await loadTable(EX('hmda.csv')), FEATURES);
+    const expected = numericColumn(await loadTable(EX('predictions.csv')), 'score', '--score');
+    expect(scores.length).toBe(expected.length);
+    let worst = 0;
+    scores.forEach((p, i) => {
+      worst = Math.max(worst, Math.abs(p - (expected[i] as number)));
+    });
+    expect(worst).toBeLessThan(1e-5);
   });
 });

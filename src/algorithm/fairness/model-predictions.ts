@@ -61,38 +61,30 @@ function filterRows(table: Table, where: { column: string; value: string } | und
 }
 
 /**
- * Reads the features, label and sensitive columns of `dataFile`, predicts with the ONNX model at
- * `modelFile` (input `[batch, features.length]`, float32; yes/no cells become 1/0) and returns the
- * same cell table `loadPredictions` builds from a predictions CSV, with the model's P(y = 1) as
- * the score.
+ * P(y = 1) for every row of `table` from the ONNX binary classifier at `modelFile` (input
+ * `[batch, features.length]`, float32; yes/no cells become 1/0). Used by `test fairness --model`
+ * and by the post-processing mitigations (`mitigate fairness --model`).
  *
  * @example
- * const { table } = await loadModelPredictions('model.onnx', 'hmda.csv', { features: ['pirat'], label: 'deny', posLabel: 'yes', sensitive: ['afam'] });
+ * const p = await modelScores('model.onnx', await loadTable('hmda.csv'), ['pirat', 'lvrat']);
  */
-export async function loadModelPredictions(
+export async function modelScores(
   modelFile: string,
-  dataFile: string,
-  options: ModelPredictionOptions,
-): Promise<{ table: CellTable; rows: number; predictions: Float64Array }> {
-  if (options.features.length === 0) {
+  table: Table,
+  features: readonly string[],
+  options: { trusted?: boolean } = {},
+): Promise<Float64Array> {
+  if (features.length === 0) {
     throw new AisfError('E_USAGE', '--features must name the model’s input columns, in order');
   }
-  const threshold = options.threshold ?? 0.5;
-  if (!(threshold > 0 && threshold < 1)) {
-    throw new AisfError('E_USAGE', `--threshold must be in (0, 1) (got ${threshold})`);
-  }
-  const table = filterRows(await loadTable(dataFile), options.where);
   const n = table.rows.length;
-  const d = options.features.length;
+  const d = features.length;
   const x = new Float32Array(n * d);
-  options.features.forEach((name, j) => {
+  features.forEach((name, j) => {
     numericColumn(table, name, '--features').forEach((v, i) => {
       x[i * d + j] = v;
     });
   });
-  const y = labelColumn(table, options.label, '--label', options.posLabel);
-  const groupIdx = options.sensitive.map((s) => columnIndex(table, s, '--sensitive'));
-
   const model = await loadModel(modelFile, options.trusted ? { trusted: true } : {});
   const input = model.inputs[0];
   const width = input?.shape[input.shape.length - 1];
@@ -110,7 +102,7 @@ export async function loadModelPredictions(
   }
   const out = await model.predict({ data: x, shape: [n, d] }, { batchSize: 4096 });
   const k = out.data.length / n;
-  if (!(k === 1 || k === 2) || !Number.isInteger(k)) {
+  if (!(k === 1 || k === 2)) {
     throw new AisfError(
       'E_INPUT',
       `${modelFile}: output has ${k} values per row; a binary classifier gives 1 (P(y=1) or a logit) or 2 (class scores)`,
@@ -127,18 +119,49 @@ export async function loadModelPredictions(
     }
     if (k === 2 && Math.abs(sum - 1) > 1e-4) allProbabilities = false;
   }
-  const acc = new FairnessAccumulator([...options.sensitive], true);
-  const predictions = new Float64Array(n);
-  const values: string[] = new Array(options.sensitive.length).fill('');
+  const scores = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const p = positiveProbability(out.data.subarray(i * k, (i + 1) * k), allProbabilities);
     if (!Number.isFinite(p)) {
       throw new AisfError(
         'E_DATA_INVALID',
-        `${modelFile} gave a non-finite output for line ${table.lines[i]} of ${dataFile}`,
+        `${modelFile} gave a non-finite output for line ${table.lines[i]} of ${table.file}`,
       );
     }
-    predictions[i] = p;
+    scores[i] = Math.min(1, Math.max(0, p));
+  }
+  return scores;
+}
+
+/**
+ * Reads the features, label and sensitive columns of `dataFile`, predicts with the ONNX model at
+ * `modelFile` (see {@link modelScores}) and returns the same cell table `loadPredictions` builds
+ * from a predictions CSV, with the model's P(y = 1) as the score.
+ *
+ * @example
+ * const { table } = await loadModelPredictions('model.onnx', 'hmda.csv', { features: ['pirat'], label: 'deny', posLabel: 'yes', sensitive: ['afam'] });
+ */
+export async function loadModelPredictions(
+  modelFile: string,
+  dataFile: string,
+  options: ModelPredictionOptions,
+): Promise<{ table: CellTable; rows: number; predictions: Float64Array }> {
+  const threshold = options.threshold ?? 0.5;
+  if (!(threshold > 0 && threshold < 1)) {
+    throw new AisfError('E_USAGE', `--threshold must be in (0, 1) (got ${threshold})`);
+  }
+  const table = filterRows(await loadTable(dataFile), options.where);
+  const y = labelColumn(table, options.label, '--label', options.posLabel);
+  const groupIdx = options.sensitive.map((s) => columnIndex(table, s, '--sensitive'));
+  const predictions = await modelScores(
+    modelFile,
+    table,
+    options.features,
+    options.trusted ? { trusted: true } : {},
+  );
+  const acc = new FairnessAccumulator([...options.sensitive], true);
+  const values: string[] = new Array(options.sensitive.length).fill('');
+  for (let i = 0; i < table.rows.length; i++) {
     groupIdx.forEach((gi, g) => {
       const v = (table.rows[i] as string[])[gi] as string;
       if (v === '') {
@@ -150,7 +173,8 @@ export async function loadModelPredictions(
       }
       values[g] = v;
     });
-    acc.add(y[i] as 0 | 1, p >= threshold ? 1 : 0, Math.min(1, Math.max(0, p)), values);
+    const p = predictions[i] as number;
+    acc.add(y[i] as 0 | 1, p >= threshold ? 1 : 0, p, values);
   }
-  return { table: acc.table(), rows: n, predictions };
+  return { table: acc.table(), rows: table.rows.length, predictions };
 }

@@ -382,7 +382,7 @@ const mitigateFairness = defineCommand({
   summary:
     'reweighing, disparate-impact remover, exponentiated gradient, threshold optimizer, reject option',
   description:
-    'Trains aisf’s logistic regression on --features (or post-processes a --score column), applies --method, and prints fairness and accuracy before and after on a seeded held-out split (--test-fraction). Writes the method’s artefact to --out: per-row weights (reweighing), repaired data (di-remover) or predictions (others); --spec writes the fitted model or post-processor as JSON. Randomized methods are seeded by --seed. (--model m.onnx is not supported here yet: post-process a --score column, or measure a model with `aisf test fairness --model`.)',
+    'Trains aisf’s logistic regression on --features (or post-processes a --score column), applies --method, and prints fairness and accuracy before and after on a seeded held-out split (--test-fraction). Writes the method’s artefact to --out: per-row weights (reweighing), repaired data (di-remover) or predictions (others); --spec writes the fitted model or post-processor as JSON. Randomized methods are seeded by --seed. With --model m.onnx the post-processing methods (threshold, reject-option) take their scores from the ONNX model on --features instead of a --score column.',
   args: [],
   options: {
     method: {
@@ -492,6 +492,15 @@ const mitigateFairness = defineCommand({
       description: 'reject-option fairness metric',
       default: 'statistical-parity-difference',
     },
+    model: {
+      type: 'string',
+      valueName: '<m.onnx>',
+      description: 'threshold / reject-option: score with this ONNX model on --features',
+    },
+    trusted: {
+      type: 'boolean',
+      description: 'with --model: load it even if the safety checks object',
+    },
     out: {
       type: 'string',
       valueName: '<file.csv>',
@@ -553,6 +562,40 @@ const mitigateFairness = defineCommand({
       rocMetric: (str(ctx, 'roc-metric') ??
         'statistical-parity-difference') as MitigationConfig['rocMetric'] & string,
     };
+    const modelFile = str(ctx, 'model');
+    if (modelFile) {
+      // Post-processing needs scores: take them from the model instead of a --score column.
+      if (method !== 'threshold' && method !== 'reject-option') {
+        throw new AisfError(
+          'E_USAGE',
+          `--model gives scores for post-processing (--method threshold or reject-option); ${method} trains aisf’s own model on --features`,
+        );
+      }
+      if (score) throw new AisfError('E_USAGE', '--model and --score both give scores: keep one');
+      if (features.length === 0) {
+        throw new AisfError(
+          'E_USAGE',
+          '--model needs --features: the model’s input columns, in order',
+        );
+      }
+      const { modelScores } = await import('../../algorithm/fairness/model-predictions.js');
+      const scores = await modelScores(resolve(ctx.cwd, modelFile), tbl, features, {
+        trusted: ctx.options.trusted === true,
+      });
+      const column = 'model_score';
+      if (tbl.header.includes(column)) {
+        throw new AisfError(
+          'E_INPUT',
+          `${data} already has a "${column}" column; rename it to use --model`,
+        );
+      }
+      tbl.header.push(column);
+      tbl.rows.forEach((row, i) => {
+        row.push(String(scores[i]));
+      });
+      config.score = column;
+      delete config.features;
+    }
     const result = runMitigation(tbl, config);
     const written: string[] = [];
     const out = str(ctx, 'out');
