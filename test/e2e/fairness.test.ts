@@ -385,31 +385,15 @@ describe('aisf test fairness --model (ONNX, real binary)', () => {
   const run = (args: string[]) =>
     spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
 
+  // The HMDA model's label and group arguments, shared by the runs below.
+  const hmda = ['--label', 'deny', '--pos-label', 'yes', '--sensitive', 'afam'];
+  const viaModel = ['--model', ex('model.onnx'), '--data', ex('hmda.csv'), '--features', features];
+
   it('predicts with the model first and reports the same metrics as its predictions CSV', () => {
-    const viaModel = run([
-      'test',
-      'fairness',
-      '--model',
-      ex('model.onnx'),
-      '--data',
-      ex('hmda.csv'),
-      '--features',
-      features,
-      '--label',
-      'deny',
-      '--pos-label',
-      'yes',
-      '--sensitive',
-      'afam',
-      '--privileged',
-      'afam=no',
-      '--bootstrap',
-      '0',
-      '--format',
-      'json',
-    ]);
-    expect(viaModel.status, viaModel.stderr).toBe(0);
-    const viaCsv = run([
+    const common = ['--privileged', 'afam=no', '--bootstrap', '0', '--format', 'json'];
+    const fromModel = run(['test', 'fairness', ...viaModel, ...hmda, ...common]);
+    expect(fromModel.status, fromModel.stderr).toBe(0);
+    const fromCsv = run([
       'test',
       'fairness',
       '--data',
@@ -422,16 +406,11 @@ describe('aisf test fairness --model (ONNX, real binary)', () => {
       'score',
       '--sensitive',
       'afam',
-      '--privileged',
-      'afam=no',
-      '--bootstrap',
-      '0',
-      '--format',
-      'json',
+      ...common,
     ]);
-    expect(viaCsv.status, viaCsv.stderr).toBe(0);
-    const a = JSON.parse(viaModel.stdout) as { metrics: Record<string, number | null> };
-    const b = JSON.parse(viaCsv.stdout) as { metrics: Record<string, number | null> };
+    expect(fromCsv.status, fromCsv.stderr).toBe(0);
+    const a = JSON.parse(fromModel.stdout) as { metrics: Record<string, number | null> };
+    const b = JSON.parse(fromCsv.stdout) as { metrics: Record<string, number | null> };
     for (const name of [
       'demographicParityDifference',
       'equalizedOddsDifference',
@@ -449,18 +428,8 @@ describe('aisf test fairness --model (ONNX, real binary)', () => {
       'threshold',
       '--constraint',
       'equalized-odds',
-      '--model',
-      ex('model.onnx'),
-      '--data',
-      ex('hmda.csv'),
-      '--features',
-      features,
-      '--label',
-      'deny',
-      '--pos-label',
-      'yes',
-      '--sensitive',
-      'afam',
+      ...viaModel,
+      ...hmda,
       '--privileged',
       'afam=no',
       '--format',
@@ -468,45 +437,13 @@ describe('aisf test fairness --model (ONNX, real binary)', () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/equalizedOddsDifference/);
-    const wrong = run([
-      'mitigate',
-      'fairness',
-      '--method',
-      'reweighing',
-      '--model',
-      ex('model.onnx'),
-      '--data',
-      ex('hmda.csv'),
-      '--features',
-      features,
-      '--label',
-      'deny',
-      '--pos-label',
-      'yes',
-      '--sensitive',
-      'afam',
-    ]);
+    const wrong = run(['mitigate', 'fairness', '--method', 'reweighing', ...viaModel, ...hmda]);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toMatch(/--model gives scores for post-processing/);
   });
 
   it('refuses --model together with --pred (exit 2)', () => {
-    const r = run([
-      'test',
-      'fairness',
-      '--model',
-      ex('model.onnx'),
-      '--data',
-      ex('hmda.csv'),
-      '--features',
-      features,
-      '--label',
-      'deny',
-      '--pred',
-      'deny',
-      '--sensitive',
-      'afam',
-    ]);
+    const r = run(['test', 'fairness', ...viaModel, ...hmda, '--pred', 'deny']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--model predicts the labels and scores itself/);
   });
