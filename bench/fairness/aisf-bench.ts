@@ -6,10 +6,10 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { parseCsv } from '../../src/algorithm/fairness/csv/index.js';
 import { loadPredictions } from '../../src/algorithm/fairness/data.js';
 import { FairnessAccumulator } from '../../src/algorithm/fairness/metrics/index.js';
 import { evaluateFairness } from '../../src/algorithm/fairness/report.js';
+import { parseCsv } from '../../src/engine/io/csv.js';
 
 const file = process.argv[2] as string;
 const t0 = performance.now();

@@ -16,9 +16,12 @@ export {
   type CsvColumn,
   type CsvData,
   type CsvLimits,
+  type CsvParseOptions,
+  CsvParser,
   type CsvSchema,
   parseCsv,
   readCsv,
+  streamCsv,
 } from './io/csv.js';
 export {
   batches,

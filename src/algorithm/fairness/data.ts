@@ -2,8 +2,9 @@
  * @module Reading predictions for fairness metrics: binary-label parsing and a streaming loader
  * that turns a CSV of (y_true, y_pred, score?, sensitive…) into per-group counts.
  */
+
+import { type CsvParseOptions as CsvLimits, streamCsv } from '../../engine/io/csv.js';
 import { AisfError } from '../../errors.js';
-import { type CsvLimits, streamCsv } from './csv/index.js';
 import { type CellTable, FairnessAccumulator } from './metrics/index.js';
 
 const POSITIVE = new Set(['1', '1.0', 'true', 'yes', 'y', 't']);

@@ -5,7 +5,6 @@ export * from '../../data/cleaning/imbalance/index.js';
 export * from '../../data/cleaning/reweighing/index.js';
 export * from '../linear/logistic.js';
 export * from './bootstrap/index.js';
-export { type CsvLimits, CsvParser, parseCsv, streamCsv } from './csv/index.js';
 export * from './data.js';
 export * from './exponentiated-gradient/index.js';
 export * from './lp/index.js';

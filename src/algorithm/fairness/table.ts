@@ -3,8 +3,9 @@
  * through the streaming CSV reader with a row cap, with typed column accessors whose errors name
  * the column, the line and the fix.
  */
+
+import { streamCsv } from '../../engine/io/csv.js';
 import { AisfError } from '../../errors.js';
-import { streamCsv } from './csv/index.js';
 import { binaryLabelParser } from './data.js';
 
 /** A CSV held in memory. */

@@ -3,6 +3,7 @@
  * (quoted fields, escaped quotes, CRLF) with row/field limits, numeric columns validated per
  * cell, categorical columns one-hot or index encoded with a stable, reported vocabulary.
  */
+import { createReadStream } from 'node:fs';
 import { AisfError } from '../../errors.js';
 import type { Tensor } from '../runtime/session.js';
 
@@ -47,67 +48,264 @@ function bad(source: string, row: number, reason: string): never {
   });
 }
 
+/** Options of the tokenizer: limits that keep a hostile file from exhausting memory. */
+export interface CsvParseOptions {
+  /** A single-character field separator. @default ',' */
+  delimiter?: string;
+  /** Longest field, in characters. @default 1,048,576 */
+  maxFieldLength?: number;
+  /** Most columns in a row. @default 10,000 */
+  maxColumns?: number;
+  /** Most records (header included). @default 10,000,000 */
+  maxRows?: number;
+  /** File name shown in errors. @default '<csv>' */
+  source?: string;
+}
+
+const QUOTE = 34;
+const CR = 13;
+const LF = 10;
+
 /**
- * Splits CSV text into rows of fields (RFC 4180).
+ * The one RFC 4180 tokenizer of aisf, incremental: `push` text chunks (split anywhere, even
+ * mid-field or mid-CRLF), receive each complete record with its first line number. Quoted fields,
+ * doubled quotes, quoted newlines, CRLF/LF/CR line ends, a UTF-8 BOM at the start. A blank line
+ * is not a record, but a line holding `""` is one empty field. Strict where RFC 4180 is: a quote
+ * inside an unquoted field or text after a closing quote is an error (E_DATA_INVALID with the
+ * line), because lenient readers silently shift columns there. Memory is bounded by the longest
+ * record (`maxFieldLength` × `maxColumns`).
+ *
+ * @example
+ * const rows: string[][] = [];
+ * const parser = new CsvParser((row) => rows.push(row));
+ * parser.push('a,"b,c"\n1,2');
+ * parser.end(); // rows = [['a', 'b,c'], ['1', '2']]
+ */
+export class CsvParser {
+  private row: string[] = [];
+  private field = '';
+  /** 0 field start, 1 unquoted, 2 quoted, 3 quote inside quoted (closing or doubled). */
+  private state = 0;
+  private sawCr = false;
+  private quotedRow = false;
+  private first = true;
+  private line = 1;
+  private recordLine = 1;
+  private quoteLine = 1;
+  private records = 0;
+  private readonly delimiter: number;
+  private readonly maxField: number;
+  private readonly maxColumns: number;
+  private readonly maxRows: number;
+  private readonly source: string;
+
+  constructor(
+    private readonly onRecord: (record: string[], line: number) => void,
+    options: CsvParseOptions = {},
+  ) {
+    const d = options.delimiter ?? ',';
+    if (d.length !== 1 || d === '"' || d === '\n' || d === '\r')
+      throw new AisfError(
+        'E_CONFIG',
+        `CSV delimiter must be one character other than a quote or line end, got ${JSON.stringify(d)}`,
+      );
+    this.delimiter = d.charCodeAt(0);
+    this.maxField = options.maxFieldLength ?? 1_048_576;
+    this.maxColumns = options.maxColumns ?? 10_000;
+    this.maxRows = options.maxRows ?? 10_000_000;
+    this.source = options.source ?? '<csv>';
+  }
+
+  private fail(message: string, line = this.line): never {
+    throw new AisfError('E_DATA_INVALID', `${this.source}:${line}: ${message}`, {
+      location: { file: this.source, line },
+    });
+  }
+
+  private endField(): void {
+    if (this.row.length >= this.maxColumns)
+      this.fail(`more than ${this.maxColumns} columns in a row; fix the CSV or raise the limit`);
+    this.row.push(this.field);
+    this.field = '';
+    this.state = 0;
+  }
+
+  private endRecord(): void {
+    this.endField();
+    const record = this.row;
+    this.row = [];
+    const blank = record.length === 1 && record[0] === '' && !this.quotedRow;
+    this.quotedRow = false;
+    if (!blank) {
+      if (++this.records > this.maxRows)
+        this.fail(`more than ${this.maxRows} rows; split the file or sample it`);
+      this.onRecord(record, this.recordLine);
+    }
+  }
+
+  private newLine(cr: boolean): void {
+    this.endRecord();
+    this.line++;
+    this.recordLine = this.line;
+    this.sawCr = cr;
+  }
+
+  /** Feeds a chunk of text. */
+  push(chunk: string): void {
+    let i = 0;
+    if (this.first && chunk.length > 0) {
+      this.first = false;
+      // A UTF-8 byte-order mark (Excel writes one) is not part of the first header name.
+      if (chunk.charCodeAt(0) === 0xfeff) i = 1;
+    }
+    let start = i;
+    const n = chunk.length;
+    const delimiter = this.delimiter;
+    for (; i < n; i++) {
+      const c = chunk.charCodeAt(i);
+      if (this.sawCr) {
+        this.sawCr = false;
+        if (c === LF) {
+          start = i + 1;
+          continue;
+        }
+      }
+      switch (this.state) {
+        case 0:
+          if (c === QUOTE) {
+            this.state = 2;
+            this.quotedRow = true;
+            this.quoteLine = this.line;
+            start = i + 1;
+          } else if (c === delimiter) {
+            this.endField();
+            start = i + 1;
+          } else if (c === LF || c === CR) {
+            this.newLine(c === CR);
+            start = i + 1;
+          } else {
+            this.state = 1;
+            start = i;
+          }
+          continue;
+        case 1:
+          if (c === delimiter || c === LF || c === CR) {
+            this.field += chunk.slice(start, i);
+            if (this.field.length > this.maxField) this.fail('a field is too long');
+            if (c === delimiter) this.endField();
+            else this.newLine(c === CR);
+            start = i + 1;
+          } else if (c === QUOTE) {
+            this.fail(
+              'a quote inside an unquoted field; quote the whole field and double the quote',
+            );
+          }
+          continue;
+        case 2:
+          if (c === QUOTE) {
+            this.field += chunk.slice(start, i);
+            if (this.field.length > this.maxField) this.fail('a field is too long');
+            this.state = 3;
+          } else if (c === LF) this.line++;
+          continue;
+        default:
+          // state 3: after a quote in a quoted field
+          if (c === QUOTE) {
+            this.field += '"';
+            this.state = 2;
+            start = i + 1;
+          } else if (c === delimiter) {
+            this.endField();
+            start = i + 1;
+          } else if (c === LF || c === CR) {
+            this.newLine(c === CR);
+            start = i + 1;
+          } else {
+            this.fail('text after a closing quote; use "" for a quote inside a quoted field');
+          }
+      }
+    }
+    if (this.state === 1 || this.state === 2) {
+      this.field += chunk.slice(start);
+      if (this.field.length > this.maxField) this.fail('a field is too long');
+    }
+  }
+
+  /** Flushes the last record; throws if a quoted field is unterminated. */
+  end(): void {
+    if (this.state === 2)
+      this.fail(
+        'unterminated quoted field: a quoted field is not closed; add the closing "',
+        this.quoteLine,
+      );
+    if (this.state !== 0 || this.row.length > 0 || this.quotedRow) this.endRecord();
+  }
+}
+
+/**
+ * Splits CSV text into rows of fields (RFC 4180, see CsvParser).
  *
  * @example
  * parseCsv('a,b\n1,"x,y"\n'); // [['a','b'],['1','x,y']]
  */
-export function parseCsv(
-  text: string,
-  options: CsvLimits & { delimiter?: string; source?: string } = {},
-): string[][] {
-  const delimiter = options.delimiter ?? ',';
-  const maxRows = options.maxRows ?? 10_000_000;
-  const maxColumns = options.maxColumns ?? 10_000;
-  const source = options.source ?? 'the CSV';
+export function parseCsv(text: string, options: CsvParseOptions = {}): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  // A row with no characters at all is a blank line; `""` is a row with one empty field.
-  let touched = false;
-  let i = 0;
-  const endField = () => {
-    if (row.length >= maxColumns) bad(source, rows.length + 1, `more than ${maxColumns} columns`);
-    row.push(field);
-    field = '';
-  };
-  const endRow = () => {
-    endField();
-    if (touched) {
-      if (rows.length >= maxRows) bad(source, rows.length + 1, `more than ${maxRows} rows`);
-      rows.push(row);
-    }
-    row = [];
-    touched = false;
-  };
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (c !== '\n' && c !== '\r') touched = true;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else field += c;
-      i++;
-      continue;
-    }
-    if (c === '"' && field === '') quoted = true;
-    else if (c === delimiter) endField();
-    else if (c === '\n') endRow();
-    else if (c === '\r') {
-      if (text[i + 1] !== '\n') endRow();
-    } else field += c;
-    i++;
-  }
-  if (quoted) bad(source, rows.length + 1, 'a quoted field is not closed');
-  if (touched) endRow();
+  const parser = new CsvParser((row) => rows.push(row), options);
+  parser.push(text);
+  parser.end();
   return rows;
+}
+
+/**
+ * Streams a CSV file: `onHeader` gets the first record, `onRow` each later one with its 1-based
+ * line. Rows with a different number of fields than the header are rejected. Memory stays
+ * bounded by the read buffer (64 KiB) plus one record.
+ *
+ * @example
+ * await streamCsv('preds.csv', (header) => {}, (row) => {});
+ */
+export async function streamCsv(
+  file: string,
+  onHeader: (header: string[]) => void,
+  onRow: (row: string[], line: number) => void,
+  options: Omit<CsvParseOptions, 'source'> = {},
+): Promise<number> {
+  let header: string[] | undefined;
+  let count = 0;
+  const parser = new CsvParser(
+    (record, line) => {
+      if (!header) {
+        header = record;
+        onHeader(record);
+        return;
+      }
+      if (record.length !== header.length) {
+        throw new AisfError(
+          'E_DATA_INVALID',
+          `${file}:${line}: row has ${record.length} fields but the header has ${header.length}; every row needs one value per column`,
+          { location: { file, line } },
+        );
+      }
+      count++;
+      onRow(record, line);
+    },
+    { ...options, source: file },
+  );
+  try {
+    const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 65_536 });
+    for await (const chunk of stream) parser.push(chunk as string);
+  } catch (cause) {
+    if (cause instanceof AisfError) throw cause;
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new AisfError('E_FILE_NOT_FOUND', `no such file: ${file}; check the path`, { cause });
+    throw new AisfError('E_FILE_READ', `cannot read ${file}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  parser.end();
+  if (!header) throw new AisfError('E_DATA_INVALID', `${file} is empty; it needs a header row`);
+  return count;
 }
 
 /**
@@ -125,6 +323,7 @@ export function readCsv(
   const source = options.source ?? 'the CSV';
   const rows = parseCsv(text, {
     ...options,
+    source,
     ...(schema.delimiter ? { delimiter: schema.delimiter } : {}),
   });
   const header = rows[0];

@@ -1,5 +1,6 @@
-/** @module A small, bounded RFC 4180 CSV reader for `aisf dp query` (header row, one column at a time). */
+/** @module The CSV table of `aisf dp query` (header row, one column at a time), read by the engine's bounded tokenizer. */
 import { readFileSync, statSync } from 'node:fs';
+import { CsvParser } from '../../../engine/io/csv.js';
 import { AisfError } from '../../../errors.js';
 
 /** Limits that keep a hostile CSV from exhausting memory or time. */
@@ -17,96 +18,40 @@ export interface CsvTable {
 }
 
 /**
- * Parses CSV text (RFC 4180: comma separator, double-quoted fields with "" escapes, CRLF or LF
- * line ends, optional trailing newline, UTF-8 BOM ignored). Throws E_DATA_INVALID with the line
- * number for an unterminated quote, a ragged row or too many columns.
+ * Parses CSV text with the engine's RFC 4180 tokenizer (comma separator, double-quoted fields
+ * with "" escapes, CRLF or LF line ends, blank lines skipped, UTF-8 BOM ignored) into a header
+ * and rows of the header's width. Throws E_DATA_INVALID with the line number for an
+ * unterminated quote, a ragged row or too many columns.
  *
  * @example
  * parseCsv('a,b\n1,"x,y"\n'); // { header: ['a', 'b'], rows: [['1', 'x,y']] }
  */
 export function parseCsv(text: string, file = '<csv>', limits: CsvLimits = {}): CsvTable {
-  const maxColumns = limits.maxColumns ?? 10_000;
-  const records: string[][] = [];
-  const blank = new Set<string[]>(); // rows that were empty lines (not a quoted empty field)
-  let rowQuoted = false;
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let startLine = 1;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const endField = () => {
-    row.push(field);
-    field = '';
-    if (row.length > maxColumns) {
-      throw new AisfError('E_DATA_INVALID', `more than ${maxColumns} columns in a row`, {
-        location: { file, line: startLine },
-      });
-    }
-  };
-  const endRow = () => {
-    endField();
-    if (row.length === 1 && row[0] === '' && !rowQuoted) blank.add(row);
-    records.push(row);
-    row = [];
-    rowQuoted = false;
-  };
-  while (i < text.length) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        if (ch === '\n') line++;
-        field += ch;
+  let header: string[] | undefined;
+  const rows: string[][] = [];
+  const parser = new CsvParser(
+    (record, line) => {
+      if (!header) {
+        header = record;
+        return;
       }
-      i++;
-      continue;
-    }
-    if (ch === '"' && field === '') {
-      quoted = true;
-      rowQuoted = true;
-    } else if (ch === ',') {
-      endField();
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      endRow();
-      line++;
-      startLine = line;
-    } else {
-      field += ch;
-    }
-    i++;
-  }
-  if (quoted) {
-    throw new AisfError('E_DATA_INVALID', 'unterminated quoted field; close the quote with "', {
-      location: { file, line: startLine },
-    });
-  }
-  if (field !== '' || row.length > 0 || rowQuoted) endRow();
-  const header = records.shift();
-  if (!header || blank.has(header)) {
+      if (record.length !== header.length) {
+        throw new AisfError(
+          'E_DATA_INVALID',
+          `data row ${rows.length + 1} has ${record.length} fields but the header has ${header.length} (line ${line})`,
+          { location: { file, line } },
+        );
+      }
+      rows.push(record);
+    },
+    { source: file, ...(limits.maxColumns ? { maxColumns: limits.maxColumns } : {}) },
+  );
+  parser.push(text);
+  parser.end();
+  if (!header) {
     throw new AisfError('E_DATA_INVALID', 'the CSV is empty; it needs a header row', {
       location: { file },
     });
-  }
-  // Drop blank lines; every other row must have the header's width.
-  const rows: string[][] = [];
-  for (const [k, r] of records.entries()) {
-    if (blank.has(r)) continue;
-    if (r.length !== header.length) {
-      throw new AisfError(
-        'E_DATA_INVALID',
-        `data row ${k + 1} has ${r.length} fields but the header has ${header.length}`,
-        { location: { file } },
-      );
-    }
-    rows.push(r);
   }
   return { header, rows };
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AisfError } from '../../../errors.js';
-import { CsvParser, parseCsv, streamCsv } from './index.js';
+import { AisfError } from '../../errors.js';
+import { CsvParser, parseCsv, streamCsv } from './csv.js';
 
 /** RFC 4180 writer used as the oracle for round trips. */
 function toCsv(rows: string[][]): string {
