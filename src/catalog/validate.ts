@@ -3,6 +3,7 @@
  * counts and clause coverage match the source documents, no orphans.
  */
 import { AisfError } from '../errors.js';
+import { catalogKey, readCachedCatalog, writeCachedCatalog } from './cache.js';
 import { Catalog } from './catalog.js';
 import {
   CAICT_2020_CAPABILITIES_PER_LEVEL,
@@ -416,7 +417,14 @@ export function openCatalog(
   dir: string = DEFAULT_CATALOG_DIR,
   options: CheckOptions = {},
 ): Catalog {
+  // A catalogue that validated before with the same files and validator code is read from the
+  // cache (see cache.ts); anything else is validated in full.
+  const key = catalogKey(dir, `coverage=${options.coverage !== false}`);
+  const cached = key ? readCachedCatalog(key) : undefined;
+  if (cached) return new Catalog(cached.items, cached.manifest);
   const result = checkCatalog(dir, options);
+  if (result.ok && key)
+    writeCachedCatalog(key, { manifest: result.load.manifest, items: result.load.items });
   if (!result.ok) {
     const first = result.problems[0];
     const code = first?.code ?? 'E_CATALOG_INVALID';
