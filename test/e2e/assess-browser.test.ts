@@ -3,6 +3,7 @@
  * the capability ladder, a plot and the check table are visible, nothing is fetched from the
  * network, and the PDF renders. Skips with a message when Chromium is absent.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,17 @@ import { defineTest, type TestPlugin } from '../../src/evidence/test-plugin.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/credit-hmda', import.meta.url));
 const HAVE_CHROMIUM = existsSync(DEFAULT_CHROMIUM);
+const HAVE_CJK_FONT = (() => {
+  try {
+    return execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false;
+  }
+})();
+if (HAVE_CHROMIUM && !HAVE_CJK_FONT)
+  console.warn(
+    'skipped the Chinese PDF font check: no CJK font (Debian: apt-get install fonts-wqy-microhei; .ci/run installs it)',
+  );
 const dir = mkdtempSync(join(tmpdir(), 'aisf-browser-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -124,6 +136,15 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML report in headless Chromium', () => {
     const pdf = await htmlToPdf(renderHtml(report, 'en'));
     expect(Buffer.from(pdf.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
     expect(pdf.byteLength).toBeGreaterThan(20_000);
+  });
+
+  // A Chinese report needs a CJK font on the machine, or Chromium prints empty boxes.
+  it.skipIf(!HAVE_CJK_FONT)('embeds a CJK font in the Chinese PDF', async () => {
+    const report = await exampleReport();
+    const pdf = Buffer.from(await htmlToPdf(renderHtml(report, 'zh')));
+    expect(pdf.toString('latin1')).toMatch(
+      /\/BaseFont\s*\/[A-Z]{6}\+[^\s/]*(Hei|CJK|Song|Ming|Kai)/i,
+    );
   });
 });
 
