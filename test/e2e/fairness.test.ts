@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { F1 } from '../../src/algorithm/fairness/fixtures/fairlearn-f1.js';
 import { runCli } from '../../src/cli/main.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,28 +55,7 @@ function csv(name: string, text: string): string {
 }
 
 // Fairlearn fixture F1 (docs/user_guide/assessment), with a second feature for intersections.
-const Y = [0, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1];
-const P = [0, 0, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 0];
-const SF = [
-  'b',
-  'b',
-  'a',
-  'b',
-  'b',
-  'c',
-  'c',
-  'c',
-  'a',
-  'a',
-  'c',
-  'a',
-  'b',
-  'c',
-  'c',
-  'b',
-  'c',
-  'c',
-];
+const { y: Y, p: P, sf: SF } = F1;
 
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js')))

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { F1 } from '../fixtures/fairlearn-f1.js';
 import {
   betweenGroupGeneralizedEntropyIndex,
   FairnessAccumulator,
@@ -7,14 +8,6 @@ import {
   groupRates,
   marginalize,
 } from './index.js';
-
-// Fixture F1: Fairlearn's 18-sample example (docs/user_guide/assessment/perform_fairness_assessment.rst,
-// common_fairness_metrics.rst; doctest-checked upstream).
-const F1 = {
-  y: [0, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1],
-  p: [0, 0, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 0],
-  sf: ['b', 'b', 'a', 'b', 'b', 'c', 'c', 'c', 'a', 'a', 'c', 'a', 'b', 'c', 'c', 'b', 'c', 'c'],
-};
 
 function f1Table() {
   const acc = new FairnessAccumulator(['sf'], false);

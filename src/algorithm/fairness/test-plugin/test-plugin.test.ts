@@ -3,31 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCatalog } from '../../../catalog/index.js';
+import { F1 } from '../fixtures/fairlearn-f1.js';
 import { groupMetrics } from './index.js';
 
 // Fairlearn's 18-sample fixture F1 as a CSV.
-const y = [0, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1];
-const p = [0, 0, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 0];
-const sf = [
-  'b',
-  'b',
-  'a',
-  'b',
-  'b',
-  'c',
-  'c',
-  'c',
-  'a',
-  'a',
-  'c',
-  'a',
-  'b',
-  'c',
-  'c',
-  'b',
-  'c',
-  'c',
-];
+const { y, p, sf } = F1;
 const dir = mkdtempSync(join(tmpdir(), 'aisf-fair-plugin-'));
 writeFileSync(
   join(dir, 'f1.csv'),

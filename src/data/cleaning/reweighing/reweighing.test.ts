@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { F1 } from '../../../algorithm/fairness/fixtures/fairlearn-f1.js';
 import { reweigh } from './index.js';
 
 // Fairlearn's 18-sample fixture F1, y_true as label (derived values in the research notes from
 // AIF360's formula w = n_g·n_y / (n·n_gy)).
-const y = [0, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1];
-const sf = [
-  'b',
-  'b',
-  'a',
-  'b',
-  'b',
-  'c',
-  'c',
-  'c',
-  'a',
-  'a',
-  'c',
-  'a',
-  'b',
-  'c',
-  'c',
-  'b',
-  'c',
-  'c',
-];
+const { y, sf } = F1;
 
 describe('reweighing', () => {
   const r = reweigh(sf, y);
