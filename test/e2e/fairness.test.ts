@@ -56,6 +56,8 @@ function csv(name: string, text: string): string {
 
 // Fairlearn fixture F1 (docs/user_guide/assessment), with a second feature for intersections.
 const { y: Y, p: P, sf: SF } = F1;
+/** `aisf test fairness` on f1.csv with its label and prediction columns. */
+const F1_CLI = ['test', 'fairness', '--data', 'f1.csv', '--label', 'y_true', '--pred', 'y_pred'];
 
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js')))
@@ -69,14 +71,7 @@ beforeAll(() => {
 describe('aisf test fairness', () => {
   it('reproduces Fairlearn’s published F1 values in the JSON shape of the issue', async () => {
     const r = await aisf([
-      'test',
-      'fairness',
-      '--data',
-      'f1.csv',
-      '--label',
-      'y_true',
-      '--pred',
-      'y_pred',
+      ...F1_CLI,
       '--sensitive',
       'sf',
       '--privileged',
@@ -107,14 +102,7 @@ describe('aisf test fairness', () => {
   });
   it('reports intersections and undefined metrics with reasons (never 0)', async () => {
     const r = await aisf([
-      'test',
-      'fairness',
-      '--data',
-      'f1.csv',
-      '--label',
-      'y_true',
-      '--pred',
-      'y_pred',
+      ...F1_CLI,
       '--sensitive',
       'sf,half',
       '--intersectional',
@@ -135,14 +123,7 @@ describe('aisf test fairness', () => {
   });
   it('exits 1 when --fail-above is reached', async () => {
     const r = await aisf([
-      'test',
-      'fairness',
-      '--data',
-      'f1.csv',
-      '--label',
-      'y_true',
-      '--pred',
-      'y_pred',
+      ...F1_CLI,
       '--sensitive',
       'sf',
       '--fail-above',
@@ -215,20 +196,7 @@ describe('aisf test fairness', () => {
         ])
       ).stderr,
     ).toContain('E_FILE_NOT_FOUND');
-    const r = await aisf([
-      'test',
-      'fairness',
-      '--data',
-      'f1.csv',
-      '--label',
-      'y_true',
-      '--pred',
-      'y_pred',
-      '--sensitive',
-      'sf',
-      '--privileged',
-      'sex=m',
-    ]);
+    const r = await aisf([...F1_CLI, '--sensitive', 'sf', '--privileged', 'sex=m']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--privileged names "sex", which is not a --sensitive feature/);
   });
