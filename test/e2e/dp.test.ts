@@ -14,6 +14,22 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/aisf.js', import.meta.url));
 const HMDA = 'examples/credit-hmda/hmda.csv';
 
+/** `aisf dp epsilon` with sampling rate, noise multiplier, steps and δ. */
+function epsilonArgs(q: string, sigma: string, steps: string, delta: string): string[] {
+  return [
+    'dp',
+    'epsilon',
+    '--sampling-rate',
+    q,
+    '--noise-multiplier',
+    sigma,
+    '--steps',
+    steps,
+    '--delta',
+    delta,
+  ];
+}
+
 function aisf(args: string[]) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: ROOT,
@@ -49,16 +65,7 @@ afterAll(() => {
 describe('aisf dp epsilon', () => {
   it('TF Privacy compute_dp_sgd_privacy_test Test0 (n=60000, batch 150, σ=1.3, 15 epochs): ε = 0.7242234026109595 at order 19', () => {
     const out = json([
-      'dp',
-      'epsilon',
-      '--sampling-rate',
-      String(150 / 60000),
-      '--noise-multiplier',
-      '1.3',
-      '--steps',
-      '6000',
-      '--delta',
-      '1e-5',
+      ...epsilonArgs(String(150 / 60000), '1.3', '6000', '1e-5'),
       '--orders',
       'tf-privacy',
     ]);
@@ -71,16 +78,7 @@ describe('aisf dp epsilon', () => {
 
   it('Opacus accountants_test test_rdp_accountant (σ=1.5, q=0.04, 2250 steps): ε = 7.32911117143', () => {
     const out = json([
-      'dp',
-      'epsilon',
-      '--sampling-rate',
-      '0.04',
-      '--noise-multiplier',
-      '1.5',
-      '--steps',
-      '2250',
-      '--delta',
-      '1e-5',
+      ...epsilonArgs('0.04', '1.5', '2250', '1e-5'),
       '--orders',
       'opacus',
       '--series',
@@ -91,18 +89,7 @@ describe('aisf dp epsilon', () => {
   });
 
   it('classic conversion gives a larger ε than the improved one', () => {
-    const args = [
-      'dp',
-      'epsilon',
-      '--sampling-rate',
-      '0.04',
-      '--noise-multiplier',
-      '1.5',
-      '--steps',
-      '2250',
-      '--delta',
-      '1e-5',
-    ];
+    const args = [...epsilonArgs('0.04', '1.5', '2250', '1e-5')];
     expect(json([...args, '--conversion', 'classic']).epsilon).toBeGreaterThan(json(args).epsilon);
   });
 });
@@ -142,18 +129,7 @@ describe('aisf dp noise', () => {
       '--target-epsilon',
       '1',
     ]);
-    const { epsilon } = json([
-      'dp',
-      'epsilon',
-      '--sampling-rate',
-      '0.01',
-      '--noise-multiplier',
-      String(noiseMultiplier),
-      '--steps',
-      '1000',
-      '--delta',
-      '1e-5',
-    ]);
+    const { epsilon } = json([...epsilonArgs('0.01', String(noiseMultiplier), '1000', '1e-5')]);
     expect(epsilon).toBeLessThanOrEqual(1);
     expect(epsilon).toBeGreaterThan(0.99);
   });
