@@ -53,6 +53,7 @@ export const ERROR_CODES = {
     summary: 'the query would exceed the privacy budget',
   },
   E_UPSTREAM: { exit: EXIT.USAGE, http: 502, summary: 'an upstream service failed' },
+  E_QUERY_BUDGET: { exit: EXIT.USAGE, http: 429, summary: 'a model query budget is spent' },
   E_STORE: { exit: EXIT.INTERNAL, http: 500, summary: 'the database failed' },
   E_UNAVAILABLE: {
     exit: EXIT.USAGE,

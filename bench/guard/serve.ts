@@ -1,6 +1,9 @@
 /**
- * @module Bench helper process: `serve.ts upstream` runs the fake upstream, `serve.ts guard <url>
- * <dir>` runs a guard in front of it with auth + quota + PII + labeling + audit. Prints its URL.
+ * @module Bench helper process, prints its URL: `serve.ts upstream [workUs]` runs the fake
+ * upstream (with `workUs` > 0: its own copy of the chat answer after burning that much CPU per
+ * request, a stand-in for model inference), `serve.ts guard <url> <dir> [durable]` runs a guard in
+ * front of it with auth + quota + PII + labeling + audit (`durable`: every response waits for its
+ * record's fsync, group commit), `serve.ts bare <url>` the smallest node:http forwarder.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,19 +12,53 @@ import { hashApiKey } from '../../src/business/guard/access-api-key/index.js';
 import { parseGuardConfig } from '../../src/business/guard/config.js';
 import { serveGuard } from '../../src/business/guard/server.js';
 import { callUpstream } from '../../src/business/guard/upstream.js';
-import { startFakeUpstream } from '../../test/helpers/guard-upstream.js';
+import { CHAT_ANSWER, startFakeUpstream } from '../../test/helpers/guard-upstream.js';
 
 export const BENCH_KEY = 'bench-user-key-0123456789';
 const role = process.argv[2];
-if (role === 'upstream') {
+if (role === 'upstream' && Number(process.argv[3] ?? 0) > 0) {
+  const workUs = Number(process.argv[3]);
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      const until = performance.now() + workUs / 1000;
+      while (performance.now() < until) {
+        // stand-in for model inference: CPU-bound work on the upstream's core
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: 'chatcmpl-fake',
+          object: 'chat.completion',
+          model: String(body.model ?? 'fake'),
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: CHAT_ANSWER },
+              finish_reason: 'stop',
+            },
+          ],
+          usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
+        }),
+      );
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+  });
+} else if (role === 'upstream') {
   const upstream = await startFakeUpstream();
   process.stdout.write(`${upstream.url}\n`);
 } else if (role === 'guard') {
   const upstreamUrl = process.argv[3] ?? '';
   const dir = process.argv[4] ?? '';
+  const durable = process.argv[5] === 'durable';
   const config = parseGuardConfig({
     keys: [{ id: 'bench', sha256: hashApiKey(BENCH_KEY), roles: ['user'] }],
-    audit: { dir: join(dir, 'audit') },
+    audit: durable
+      ? { dir: join(dir, 'audit-durable'), waitForDurable: true, flushIntervalMs: 0 }
+      : { dir: join(dir, 'audit') },
     label: { producer: '001191110102MACQD9K64010000', text: '【AI生成】' },
     routes: [
       {

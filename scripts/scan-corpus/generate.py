@@ -194,6 +194,65 @@ def torch_files():
     del legacy
 
 
+# ---------------------------------------------------------------- PyTorch legacy tar (torch < 0.4 `torch.save`)
+def torch_tar(payload_in=None):
+    """A tar checkpoint as torch/serialization.py `legacy_load` reads it: members sys_info, pickle,
+    storages, tensors. torch 1.13 still loads it but cannot write it, so it is assembled here from
+    protocol-2 pickles of plain data and torch classes (no torch object is pickled by torch)."""
+    import pickle
+    import torch
+
+    class Ref:
+        def __init__(self, key):
+            self.key = key
+
+    class P(pickle.Pickler):
+        def persistent_id(self, obj):
+            return obj.key if isinstance(obj, Ref) else None
+
+    def dumps(obj):
+        buf = io.BytesIO()
+        P(buf, protocol=2).dump(obj)
+        return buf.getvalue()
+
+    weights = struct.pack('<6f', *[0.5 * i for i in range(6)])
+    sys_info = dumps({'protocol_version': 1001, 'little_endian': True, 'type_sizes': {'short': 2, 'int': 4, 'long': 8}})
+    main = dumps({'weight': Ref('1')})  # persistent_load: deserialized_objects[int(saved_id)]
+    storages = (dumps(1) + dumps((0, 'cpu', torch.FloatStorage)) + struct.pack('<q', 6) + weights + dumps([]))
+    tensors = (dumps(1) + dumps((1, 0, torch.FloatTensor)) + struct.pack('<i', 2) + b'\0' * 4
+               + struct.pack('<2q', 2, 3) + struct.pack('<2q', 3, 1) + struct.pack('<q', 0))
+    members = {'sys_info': sys_info, 'pickle': main, 'storages': storages, 'tensors': tensors}
+    evil = call4('os', 'system', 'id')
+    if payload_in == 'pickle':
+        members['pickle'] = evil
+    elif payload_in == 'storages':
+        # the storage record pickle is the payload (torch.load unpickles it before the object)
+        members['storages'] = dumps(1) + evil + struct.pack('<q', 6) + weights + dumps([])
+    elif payload_in == 'tensors':
+        members['tensors'] = dumps(1) + evil + struct.pack('<i', 0) + b'\0' * 4 + struct.pack('<q', 0)
+    elif payload_in == 'hidden':
+        # a payload pickle hidden after the last storage record
+        members['storages'] = storages + evil
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode='w', format=tarfile.PAX_FORMAT) as t:
+        for name in ('sys_info', 'pickle', 'storages', 'tensors'):
+            info = tarfile.TarInfo(name)
+            info.size = len(members[name])
+            info.mtime = 0
+            t.addfile(info, io.BytesIO(members[name]))
+    return out.getvalue()
+
+
+def torch_tar_files():
+    import torch
+    write(os.path.join(B, 'torch-legacy-tar.pt'), torch_tar())
+    # the benign tar must be what torch itself loads
+    loaded = torch.load(os.path.join(B, 'torch-legacy-tar.pt'))
+    assert loaded['weight'].shape == (2, 3) and float(loaded['weight'][1, 2]) == 2.5, loaded
+    for where in ('pickle', 'storages', 'tensors', 'hidden'):
+        mal(f'torch-legacy-tar-payload-{where}.pt', torch_tar(where))
+
+
 # ---------------------------------------------------------------- NumPy / joblib
 def numpy_files():
     import numpy as np
@@ -289,6 +348,59 @@ def keras_files():
     h5lam = {'class_name': 'Sequential', 'config': {'name': 'seq', 'layers': [
         {'class_name': 'Lambda', 'config': {'name': 'l', 'function': [code, None, None], 'function_type': 'lambda', 'module': '__main__'}}]}}
     mal('keras-lambda.h5', h5_bytes(h5lam))
+    hdf5_files(h5lam)
+
+
+def hdf5_files(h5lam):
+    """HDF5 beyond the root config: Keras 2 weights layout (benign), and payloads in places only a
+    full walk of groups, datasets and attributes finds."""
+    import h5py
+    import numpy as np
+    payload = call4('os', 'system', 'id')
+
+    def h5(build, libver='earliest'):
+        bio = io.BytesIO()
+        with h5py.File(bio, 'w', libver=libver) as f:
+            build(f)
+        return bio.getvalue()
+
+    def weights(f):
+        # keras.saving.legacy.hdf5_format.save_weights_to_hdf5_group layout
+        f.attrs['layer_names'] = np.array([b'dense'])
+        f.attrs['backend'] = b'tensorflow'
+        f.attrs['keras_version'] = b'2.12.0'
+        g = f.create_group('dense')
+        g.attrs['weight_names'] = np.array([b'dense/kernel:0', b'dense/bias:0'])
+        g.create_dataset('dense/kernel:0', data=np.arange(8, dtype=np.float32).reshape(4, 2))
+        g.create_dataset('dense/bias:0', data=np.zeros(2, dtype=np.float32))
+    write(os.path.join(B, 'keras-weights.h5'), h5(weights))
+    write(os.path.join(B, 'keras-weights-latest.h5'), h5(weights, 'latest'))
+
+    def nested_lambda(f):
+        weights(f)
+        f['dense'].attrs['layer_config'] = json.dumps(h5lam['config']['layers'][0])
+    mal('hdf5-nested-lambda-config.h5', h5(nested_lambda, 'latest'))
+
+    def pickled_attr(f):
+        weights(f)
+        f['dense'].attrs['custom_object'] = np.void(payload)  # PyTables/pandas-style pickled attribute
+    mal('hdf5-pickled-attribute.h5', h5(pickled_attr))
+
+    def pickled_dataset(f):
+        weights(f)
+        f.create_dataset('optimizer_state', data=np.frombuffer(payload, dtype=np.uint8))
+    mal('hdf5-pickled-dataset.h5', h5(pickled_dataset))
+
+    def pickled_vlen(f):
+        weights(f)
+        d = f.create_dataset('objects', (1,), dtype=h5py.vlen_dtype(np.dtype('uint8')))
+        d[0] = np.frombuffer(payload, dtype=np.uint8)
+    mal('hdf5-pickled-vlen.h5', h5(pickled_vlen))
+
+    def external(f):
+        weights(f)
+        f['dense/extra'] = h5py.ExternalLink('/etc/passwd', '/x')
+    mal('hdf5-external-link.h5', h5(external))
 
 
 # ---------------------------------------------------------------- TensorFlow SavedModel (hand-encoded protobuf)
@@ -329,6 +441,15 @@ def tf_files():
     write(os.path.join(B, 'savedmodel', 'saved_model.pb'), saved_model(benign, [('m', 'MatMul'), ('r', 'Relu')]))
     mal(os.path.join('savedmodel-pyfunc', 'saved_model.pb'), saved_model(benign + [('py', 'PyFunc')]))
     mal(os.path.join('savedmodel-readfile', 'saved_model.pb'), saved_model(benign, [('rf', 'ReadFile'), ('wf', 'WriteFile')]))
+    # reads any file through a reader queue; ships tensors to a debug URL (file:// or grpc://)
+    mal(os.path.join('savedmodel-whole-file-reader', 'saved_model.pb'), saved_model(benign + [('r', 'WholeFileReaderV2'), ('rd', 'ReaderReadV2')]))
+    mal(os.path.join('savedmodel-debug-exfil', 'saved_model.pb'), saved_model(benign, [('d', 'DebugIdentityV2')]))
+    # a realistic inference graph: conv net ops, variables, control flow
+    write(os.path.join(B, 'savedmodel-convnet', 'saved_model.pb'), saved_model(
+        [('x', 'Placeholder'), ('v', 'VarHandleOp'), ('r', 'ReadVariableOp'), ('c', 'Conv2D'), ('b', 'BiasAdd'), ('n', 'FusedBatchNormV3'),
+         ('a', 'Relu'), ('p', 'MaxPool'), ('f', 'Reshape'), ('m', 'MatMul'), ('s', 'Softmax'), ('i', 'Identity'), ('sp', 'StatefulPartitionedCall'),
+         ('save/SaveV2', 'SaveV2'), ('save/RestoreV2', 'RestoreV2'), ('save/sf', 'ShardedFilename'), ('save/j', 'StringJoin'), ('save/mc', 'MergeV2Checkpoints')],
+        [('w', 'While'), ('if', 'StatelessIf'), ('g', 'GatherV2'), ('cc', 'ConcatV2')]))
     meta = json.dumps({'class_name': 'Sequential', 'config': {'layers': [{'class_name': 'Lambda', 'config': {'name': 'l', 'function': ['4wAAAAAAAAAAAAAAAAAAAAA=', None, None], 'function_type': 'lambda'}}]}})
     mal(os.path.join('savedmodel-keras-lambda', 'keras_metadata.pb'), fld(1, fvar(2, 0) + fld(3, b'root') + fld(4, b'_tf_keras_sequential') + fld(5, meta.encode())))
 
@@ -528,6 +649,7 @@ def main():
     keras_files()
     onnx_files()
     torch_files()
+    torch_tar_files()
     archive_files()
     n = sum(len(f) for _, _, f in os.walk(ROOT))
     print(f'wrote {n} files under {ROOT}')

@@ -3,6 +3,7 @@
 import { groupMetrics } from '../algorithm/fairness/test-plugin/index.js';
 import { robustnessTest } from '../algorithm/robustness/test-plugin/index.js';
 import { guardConfigReview } from '../business/guard/config-review/index.js';
+import { membershipInferenceTest } from '../data/privacy/membership/test-plugin/index.js';
 import type { TestPlugin } from '../evidence/test-plugin.js';
 import { modelScanTest } from '../platform/scan/test-plugin/index.js';
 
@@ -12,6 +13,7 @@ export const TESTS: readonly TestPlugin<never>[] = [
   groupMetrics as unknown as TestPlugin<never>,
   modelScanTest as unknown as TestPlugin<never>,
   robustnessTest as unknown as TestPlugin<never>,
+  membershipInferenceTest as unknown as TestPlugin<never>,
 ] as const;
 
 /** Throws if two plugins share an id (called at module load, so a bad registry never starts). */

@@ -40,9 +40,14 @@ export const COMMAND_MODULES: readonly {
   { words: ['guard'], load: async () => (await import('./commands/guard.js')).GUARD_COMMANDS },
   { words: ['audit'], load: async () => (await import('./commands/audit.js')).AUDIT_COMMANDS },
   { words: ['pii'], load: async () => (await import('./commands/pii.js')).PII_COMMANDS },
+  { words: ['harden'], load: async () => (await import('./commands/harden.js')).HARDEN_COMMANDS },
   {
     words: ['test'],
     load: async () => (await import('./commands/robustness.js')).ROBUSTNESS_COMMANDS,
+  },
+  {
+    words: ['test'],
+    load: async () => (await import('./commands/privacy.js')).PRIVACY_COMMANDS,
   },
 ];
 

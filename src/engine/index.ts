@@ -42,6 +42,15 @@ export {
 } from './model.js';
 export * from './onnx/index.js';
 export {
+  type ClippedSum,
+  PER_SAMPLE_METHODS,
+  type PerSampleGradients,
+  type PerSampleMethod,
+  type PerSampleOptions,
+  type PerSampleResult,
+  perSampleGradients,
+} from './per-sample/index.js';
+export {
   createSession,
   type RuntimeOptions,
   type Session,

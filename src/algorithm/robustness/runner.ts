@@ -2,11 +2,24 @@
  * @module The robustness evaluation: clean accuracy, then each attack at each ε (a robustness
  * curve) and each corruption at each severity, in one batched, seeded run with progress.
  */
-import type { Model, Tensor } from '../../engine/index.js';
+import type { Tensor } from '../../engine/index.js';
 import { AisfError } from '../../errors.js';
-import { type AttackModel, argmaxRows, type Norm } from './attacks/common.js';
-import { FGSM_DEFAULTS, fgsm } from './attacks/fgsm/index.js';
-import { type PgdParams, type PgdPreset, pgd, pgdParams } from './attacks/pgd/index.js';
+import type {
+  AttackDescriptor,
+  AttackSpec,
+  ParamValue,
+  PredictModel,
+  QueryStats,
+  RunnerModel,
+} from './attacks/attack.js';
+import { argmaxRows, NORMS, type Norm } from './attacks/common.js';
+import { ATTACK_IDS, findAttack } from './attacks/registry.js';
+import {
+  CERTIFY_DEFAULTS,
+  type CertificationReport,
+  type CertifyOptions,
+  certificationReport,
+} from './certify/index.js';
 import { CORRUPTION_NAMES, findCorruption } from './corruptions/index.js';
 import { checkRange, DEFAULT_RANGE, type ValueRange } from './image.js';
 import {
@@ -17,26 +30,12 @@ import {
   successRate,
 } from './metrics/index.js';
 
-/** The attacks the runner knows. */
-export const ATTACK_NAMES = ['fgsm', 'pgd'] as const;
-/** `fgsm` or `pgd`. */
-export type AttackName = (typeof ATTACK_NAMES)[number];
+export type { AttackSpec } from './attacks/attack.js';
 
-/** One attack to run at one or more ε. */
-export interface AttackSpec {
-  name: AttackName;
-  /** Budgets of the robustness curve. @default [0.3] (ART) */
-  eps?: readonly number[];
-  /** @default 'inf' */
-  norm?: Norm;
-  /** PGD only: preset and overrides (eps comes from `eps`). @default preset 'art' */
-  preset?: PgdPreset;
-  epsStep?: number;
-  maxIter?: number;
-  randomStart?: boolean;
-  /** Targeted towards these classes (one per sample). */
-  targets?: readonly number[];
-}
+/** The attacks the runner knows: the registry's ids (`fgsm`, `pgd`, …). */
+export const ATTACK_NAMES = ATTACK_IDS;
+/** An attack registry id. */
+export type AttackName = string;
 
 /** Options of evaluateRobustness. */
 export interface RobustnessOptions {
@@ -53,6 +52,8 @@ export interface RobustnessOptions {
   batchSize?: number;
   /** Keep the adversarial examples of every attack × ε in the result. @default false */
   keepAdversarial?: boolean;
+  /** Randomized-smoothing certification (Cohen et al.); seed defaults to `seed`. */
+  certify?: Omit<CertifyOptions, 'onProgress'> & { radii?: readonly number[] };
   /** Progress: fraction 0…1 of the whole run and the current stage. */
   onProgress?: (fraction: number, stage: string) => void;
 }
@@ -62,12 +63,14 @@ export interface AttackResultRow {
   name: AttackName;
   norm: Norm;
   eps: number;
-  params: Record<string, number | boolean | string>;
+  params: Record<string, ParamValue>;
   accuracy: number | null;
   successRate: number | null;
   meanLinf: number;
   meanL2: number;
   perClass: ClassAccuracy[];
+  /** Black-box attacks: model queries spent (per-sample budget, mean, max, total). */
+  queries?: QueryStats;
 }
 
 /** The report (`aisf test robustness --format json`). */
@@ -75,13 +78,15 @@ export interface RobustnessReport {
   clean: { accuracy: number | null; n: number; perClass: ClassAccuracy[] };
   attacks: AttackResultRow[];
   corruptions: { name: string; severity: number; accuracy: number | null }[];
+  /** Present when certification ran. */
+  certification?: CertificationReport;
   /** `${name}:${norm}:${eps}` → adversarial examples, when keepAdversarial. */
   adversarial?: Map<string, Tensor<Float32Array>>;
 }
 
 /** Predicted classes for a batch (batched by the engine). */
 async function classify(
-  model: AttackModel,
+  model: PredictModel,
   x: Tensor<Float32Array>,
   batchSize: number,
 ): Promise<Int32Array> {
@@ -111,7 +116,7 @@ export function resolveCorruptions(list: readonly string[] | 'all' | undefined):
  * });
  */
 export async function evaluateRobustness(
-  model: Pick<Model, 'predict' | 'lossAndGradient'>,
+  model: RunnerModel,
   x: Tensor<Float32Array>,
   y: ArrayLike<number>,
   options: RobustnessOptions = {},
@@ -135,28 +140,36 @@ export async function evaluateRobustness(
       'E_INPUT',
       `corruptions need NCHW images; the data has shape [${x.shape.join(', ')}]`,
     );
-  for (const a of attacks)
-    if (!(ATTACK_NAMES as readonly string[]).includes(a.name))
+  const resolved: { spec: AttackSpec; attack: AttackDescriptor; norm: Norm; eps: number[] }[] = [];
+  for (const a of attacks) {
+    const attack = findAttack(a.name);
+    if (!attack)
+      throw new AisfError('E_INPUT', `unknown attack "${a.name}"; known: ${ATTACK_IDS.join(', ')}`);
+    const norm: Norm = a.norm ?? 'inf';
+    if (!(NORMS as readonly string[]).includes(norm) || !attack.norms.includes(norm))
       throw new AisfError(
         'E_INPUT',
-        `unknown attack "${a.name}"; known: ${ATTACK_NAMES.join(', ')}`,
+        `attack "${a.name}" supports norm ${attack.norms.join(' or ')} (got ${norm})`,
       );
+    if (attack.kind === 'white-box' && typeof model.lossAndGradient !== 'function')
+      throw new AisfError(
+        'E_USAGE',
+        `attack "${a.name}" is white-box and needs input gradients, which this model source does not provide; use a black-box attack (${ATTACK_IDS.filter((id) => findAttack(id)?.kind === 'black-box').join(', ')})`,
+      );
+    if (a.targets !== undefined && a.targets.length !== n)
+      throw new AisfError('E_INPUT', `targets hold ${a.targets.length} values for ${n} samples`);
+    const eps = a.eps ? [...a.eps] : [attack.defaultEps?.(a) ?? attack.defaults.eps];
+    resolved.push({ spec: a, attack, norm, eps });
+  }
 
-  // Work units: one per prediction pass, maxIter per PGD run.
-  const pgdOf = (a: AttackSpec, eps: number): PgdParams =>
-    pgdParams({
-      ...(a.preset ? { preset: a.preset } : {}),
-      eps,
-      ...(a.norm ? { norm: a.norm } : {}),
-      ...(a.epsStep !== undefined ? { epsStep: a.epsStep } : {}),
-      ...(a.maxIter !== undefined ? { maxIter: a.maxIter } : {}),
-      ...(a.randomStart !== undefined ? { randomStart: a.randomStart } : {}),
-    });
-  const epsList = (a: AttackSpec) =>
-    a.eps ?? [a.name === 'fgsm' ? FGSM_DEFAULTS.eps : pgdOf(a, 0.3).eps];
+  // Work units: one per prediction pass, the attack's own cost per attack run.
   let total = 1 + corruptions.length * severities.length;
-  for (const a of attacks)
-    for (const e of epsList(a)) total += 1 + (a.name === 'pgd' ? pgdOf(a, e).maxIter : 1);
+  // Certification: n0 + n noisy copies per sample ≈ that many passes over the batch.
+  const certifyCost = options.certify
+    ? (options.certify.n0 ?? CERTIFY_DEFAULTS.n0) + (options.certify.n ?? CERTIFY_DEFAULTS.n)
+    : 0;
+  total += certifyCost;
+  for (const r of resolved) for (const e of r.eps) total += 1 + r.attack.cost(r.spec, e);
   let done = 0;
   const tick = (units: number, stage: string) => {
     done += units;
@@ -176,60 +189,45 @@ export async function evaluateRobustness(
   };
   if (options.keepAdversarial) report.adversarial = new Map();
 
-  for (const a of attacks) {
-    for (const eps of epsList(a)) {
-      const norm: Norm = a.norm ?? 'inf';
-      const targeted = a.targets !== undefined;
-      const common = {
+  for (const { spec, attack, norm, eps: epsValues } of resolved) {
+    for (const eps of epsValues) {
+      const targeted = spec.targets !== undefined;
+      const stage = `${attack.id} ${norm} eps=${eps}`;
+      const cost = attack.cost(spec, eps);
+      let last = 0;
+      const outcome = await attack.run(model, x, {
+        spec,
+        eps,
+        norm,
         range,
         batchSize,
-        labels: a.targets ?? labels,
+        seed,
+        labels: spec.targets ? Int32Array.from(spec.targets) : labels,
         targeted,
-      };
-      let adv: Tensor<Float32Array>;
-      let params: Record<string, number | boolean | string>;
-      const stage = `${a.name} ${norm} eps=${eps}`;
-      if (a.name === 'fgsm') {
-        adv = await fgsm(model, x, { ...common, eps, norm });
-        params = { targeted, loss: 'cross-entropy' };
-        tick(2, stage);
-      } else {
-        const p = pgdOf(a, eps);
-        let last = 0;
-        adv = await pgd(model, x, {
-          ...common,
-          ...p,
-          seed,
-          onProgress: (d) => {
-            tick(((d - last) / n) * p.maxIter, stage);
-            last = d;
-          },
-        });
-        params = {
-          preset: a.preset ?? 'art',
-          epsStep: p.epsStep,
-          maxIter: p.maxIter,
-          randomStart: p.randomStart,
-          targeted,
-          seed,
-          loss: 'cross-entropy',
-        };
-        tick(1, stage);
-      }
+        onProgress: (f) => {
+          const clamped = Math.min(1, Math.max(last, f));
+          tick((clamped - last) * cost, stage);
+          last = clamped;
+        },
+      });
+      tick((1 - last) * cost, stage);
+      const adv = outcome.adversarial;
       const advPred = await classify(model, adv, batchSize);
+      tick(1, stage);
       const { meanLinf, meanL2 } = meanPerturbation(x, adv);
       report.attacks.push({
-        name: a.name,
+        name: attack.id,
         norm,
         eps,
-        params,
+        params: outcome.params,
         accuracy: accuracyOf(advPred, labels),
-        successRate: successRate(cleanPred, advPred, labels, a.targets),
+        successRate: successRate(cleanPred, advPred, labels, spec.targets),
         meanLinf,
         meanL2,
         perClass: perClassAccuracy(advPred, labels),
+        ...(outcome.queries ? { queries: outcome.queries } : {}),
       });
-      report.adversarial?.set(`${a.name}:${norm}:${eps}`, adv);
+      report.adversarial?.set(`${attack.id}:${norm}:${eps}`, adv);
     }
   }
 
@@ -242,6 +240,17 @@ export async function evaluateRobustness(
       report.corruptions.push({ name, severity, accuracy: accuracyOf(pred, labels) });
       tick(1, `${name} severity ${severity}`);
     }
+  }
+  if (options.certify) {
+    let last = 0;
+    report.certification = await certificationReport(model, x, labels, {
+      seed,
+      ...options.certify,
+      onProgress: (f) => {
+        tick((f - last) * certifyCost, `certify sigma=${options.certify?.sigma}`);
+        last = f;
+      },
+    });
   }
   return report;
 }

@@ -32,3 +32,45 @@ export function canonicalJson(value: unknown): string {
       throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
   }
 }
+
+/** Keys of a stored decision record (`StoredRecord`), in RFC 8785 order (UTF-16 code units). */
+const RECORD_KEYS = [
+  'action',
+  'detail',
+  'fired',
+  'inputSha256',
+  'keyId',
+  'kind',
+  'latencyMs',
+  'model',
+  'outputSha256',
+  'reason',
+  'requestId',
+  'route',
+  'seq',
+  'status',
+  'ts',
+] as const;
+const RECORD_KEY_SET: ReadonlySet<string> = new Set(RECORD_KEYS);
+const QUOTED_KEYS = RECORD_KEYS.map((k) => `${JSON.stringify(k)}:`);
+
+/**
+ * `canonicalJson` for the guard's decision records, without sorting the keys of every record
+ * (their set is known): the same bytes, a fraction of the work on the request path. Objects with
+ * other keys fall back to the general form.
+ *
+ * @example
+ * canonicalRecord({ seq: 0, kind: 'decision', action: 'allow' }); // '{"action":"allow","kind":"decision","seq":0}'
+ */
+export function canonicalRecord(record: Readonly<Record<string, unknown>>): string {
+  for (const key in record) if (!RECORD_KEY_SET.has(key)) return canonicalJson(record);
+  let out = '{';
+  for (let i = 0; i < RECORD_KEYS.length; i++) {
+    const value = record[RECORD_KEYS[i] as string];
+    if (value === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += QUOTED_KEYS[i] as string;
+    out += canonicalJson(value);
+  }
+  return `${out}}`;
+}

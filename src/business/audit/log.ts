@@ -25,7 +25,7 @@ import {
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AisfError } from '../../errors.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson, canonicalRecord } from './canonical.js';
 import { leafHash, MerkleTree } from './merkle.js';
 
 /** File names inside a log folder. */
@@ -82,7 +82,11 @@ export interface AuditLogOptions {
   checkpointEvery?: number;
   /** …or after this many ms with new records (transparency-dev loggers use ~1 s). @default 1000 */
   checkpointIntervalMs?: number;
-  /** Batch window for fsync (group commit): acks wait at most about this long. @default 5 */
+  /**
+   * Batch window for fsync (group commit): acks wait at most about this long. 0: flush as soon as
+   * the event loop turns and the previous flush is done — records that arrive during one fsync
+   * share the next (the lowest ack latency; what callers that wait for durability want). @default 5
+   */
   flushIntervalMs?: number;
   /** Injected clock for tests. */
   now?: () => Date;
@@ -146,7 +150,7 @@ export class AuditLog {
   private readonly tree: MerkleTree;
   private queue: Pending[] = [];
   private chain: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private lastCheckpointSize: number;
   private lastCheckpointAt: number;
   private prevCheckpointHash: string;
@@ -253,19 +257,24 @@ export class AuditLog {
     if (this.failure) return Promise.reject(this.failure);
     const seq = this.nextSeq++;
     const stored: StoredRecord = { ...record, seq, ts: this.options.now().toISOString() };
-    const line = canonicalJson(stored);
+    const line = canonicalRecord(stored as unknown as Record<string, unknown>);
     return new Promise((resolve, reject) => {
       this.queue.push({ line, resolve, reject, seq });
-      if (!this.timer) {
-        this.timer = setTimeout(() => void this.flush(), this.options.flushIntervalMs);
-      }
+      if (!this.timer) this.schedule();
     });
+  }
+
+  private schedule(): void {
+    const ms = this.options.flushIntervalMs;
+    this.timer =
+      ms > 0 ? setTimeout(() => void this.flush(), ms) : setImmediate(() => void this.flush());
   }
 
   /** Writes and fsyncs everything queued; resolves when all of it is acknowledged. */
   flush(): Promise<void> {
     if (this.timer) {
-      clearTimeout(this.timer);
+      if (this.options.flushIntervalMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
+      else clearImmediate(this.timer as NodeJS.Immediate);
       this.timer = undefined;
     }
     // One flush at a time, in order: records must reach the file in seq order.
@@ -292,9 +301,7 @@ export class AuditLog {
       });
       for (const p of batch) p.reject(this.failure);
     }
-    if (this.queue.length > 0 && !this.timer && !this.closed) {
-      this.timer = setTimeout(() => void this.flush(), this.options.flushIntervalMs);
-    }
+    if (this.queue.length > 0 && !this.timer && !this.closed) this.schedule();
   }
 
   private async writeCheckpoint(): Promise<void> {

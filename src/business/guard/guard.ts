@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -56,6 +56,11 @@ export interface Guard {
   /** The Hono app; mount it or call `fetch`. */
   app: Hono<GuardEnv>;
   fetch: (request: Request) => Promise<Response>;
+  /**
+   * Answers a guarded route straight on node:http (no Web Request/Response per call); returns
+   * false for anything else (admin API, metrics, 404), which the caller hands to `app`.
+   */
+  handleNode: (req: IncomingMessage, res: ServerResponse) => boolean;
   switches: GuardSwitches;
   monitor: GuardMonitor;
   audit: AuditLog | undefined;
@@ -77,11 +82,144 @@ function errorResponse(
   requestId: string,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify({ error: { code, message, requestId } }), {
+  return toResponse(errorReply(status, code, message, requestId, headers));
+}
+
+/**
+ * A guarded route's answer before it becomes a Web `Response` (middleware use) or is written
+ * straight to a node:http `ServerResponse` (the server's fast path): one pipeline, two sinks.
+ */
+export interface GuardReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string | ReadableStream<Uint8Array> | null;
+}
+
+function errorReply(
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+): GuardReply {
+  return {
     status,
     headers: { 'content-type': 'application/json', 'x-aisf-request-id': requestId, ...headers },
-  });
+    body: JSON.stringify({ error: { code, message, requestId } }),
+  };
 }
+
+/** The Web-standard form of a reply. */
+function toResponse(reply: GuardReply): Response {
+  return new Response(reply.body, { status: reply.status, headers: reply.headers });
+}
+
+/**
+ * Writes a reply to node:http. Strings go out in one write with a Content-Length; streams are
+ * pumped with back-pressure, and a client that goes away cancels the stream (which logs the
+ * client abort, like the Web path's `cancel`).
+ */
+function writeReply(res: ServerResponse, reply: GuardReply): void {
+  const body = reply.body;
+  if (body === null || typeof body === 'string') {
+    const headers: Record<string, string | number> = { ...reply.headers };
+    if (body !== null) headers['content-length'] = Buffer.byteLength(body);
+    res.writeHead(reply.status, headers);
+    res.end(body ?? undefined);
+    return;
+  }
+  res.writeHead(reply.status, reply.headers);
+  res.flushHeaders();
+  const reader = body.getReader();
+  let finished = false;
+  res.once('close', () => {
+    if (!finished) void reader.cancel().catch(() => {});
+  });
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!res.write(value)) await new Promise((resolve) => res.once('drain', resolve));
+      }
+      finished = true;
+      res.end();
+    } catch {
+      finished = true;
+      res.destroy();
+    }
+  })();
+}
+
+/** What a guarded route needs from the incoming request, whichever server delivered it. */
+interface GuardCall {
+  headers: Headers;
+  clientIp: string;
+  read(maxBytes: number, timeoutMs: number): Promise<BodyRead>;
+}
+
+/**
+ * `Headers` over node:http's already-parsed header object: `new Headers(incoming.headers)`
+ * re-validates and copies every header on every request; steps read one or two of them.
+ */
+class IncomingHeaders extends Headers {
+  materialised: Headers | undefined;
+  constructor(readonly raw: IncomingMessage['headers']) {
+    super();
+  }
+}
+/** The full copy, built only when a step iterates the headers. */
+function fullHeaders(self: IncomingHeaders): Headers {
+  if (!self.materialised) {
+    const h = new Headers();
+    for (const [k, v] of Object.entries(self.raw)) {
+      if (Array.isArray(v)) for (const x of v) h.append(k, x);
+      else if (v !== undefined) h.append(k, v);
+    }
+    self.materialised = h;
+  }
+  return self.materialised;
+}
+const immutable = () => {
+  throw new TypeError('request headers are immutable');
+};
+// Prototype methods (the DOM typings declare Headers' methods as properties, not methods).
+Object.assign(IncomingHeaders.prototype, {
+  get(this: IncomingHeaders, name: string): string | null {
+    const v = this.raw[name.toLowerCase()];
+    return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+  },
+  has(this: IncomingHeaders, name: string): boolean {
+    return this.raw[name.toLowerCase()] !== undefined;
+  },
+  getSetCookie(this: IncomingHeaders) {
+    return fullHeaders(this).getSetCookie();
+  },
+  forEach(
+    this: IncomingHeaders,
+    callback: (value: string, key: string, parent: Headers) => void,
+    thisArg?: unknown,
+  ) {
+    fullHeaders(this).forEach((v, k) => {
+      callback.call(thisArg, v, k, this);
+    });
+  },
+  entries(this: IncomingHeaders) {
+    return fullHeaders(this).entries();
+  },
+  keys(this: IncomingHeaders) {
+    return fullHeaders(this).keys();
+  },
+  values(this: IncomingHeaders) {
+    return fullHeaders(this).values();
+  },
+  [Symbol.iterator](this: IncomingHeaders) {
+    return fullHeaders(this).entries();
+  },
+  set: immutable,
+  append: immutable,
+  delete: immutable,
+});
 
 type BodyRead =
   | { ok: true; bytes: Uint8Array }
@@ -498,24 +636,62 @@ export async function createGuard(
   });
 
   // ---- model and chat routes ----
+  const runRoute = (call: GuardCall, runtime: RouteRuntime): Promise<GuardReply> =>
+    handle(call, runtime).catch(() => {
+      // A bug in a step must not produce an unlogged decision either.
+      const requestId = randomUUID();
+      void writeAudit({
+        kind: 'decision',
+        requestId,
+        route: runtime.config.path,
+        action: 'error',
+        status: 500,
+        reason: 'internal guard error',
+      });
+      monitor.observe(runtime.config.path, 'error', 0, true);
+      return errorReply(500, 'E_INTERNAL', 'internal guard error', requestId);
+    });
+  const routeByPath = new Map<string, RouteRuntime>();
   for (const runtime of routes) {
-    app.post(runtime.config.path, (c) =>
-      handle(c, runtime).catch(() => {
-        // A bug in a step must not produce an unlogged decision either.
-        const requestId = randomUUID();
-        void writeAudit({
-          kind: 'decision',
-          requestId,
-          route: runtime.config.path,
-          action: 'error',
-          status: 500,
-          reason: 'internal guard error',
-        });
-        monitor.observe(runtime.config.path, 'error', 0, true);
-        return errorResponse(500, 'E_INTERNAL', 'internal guard error', requestId);
-      }),
-    );
+    routeByPath.set(runtime.config.path, runtime);
+    app.post(runtime.config.path, async (c) => {
+      const incoming = c.env?.incoming;
+      const call: GuardCall = incoming
+        ? {
+            headers: new IncomingHeaders(incoming.headers),
+            clientIp: incoming.socket?.remoteAddress ?? 'unknown',
+            read: (max, timeout) => readIncomingBody(incoming, max, timeout),
+          }
+        : {
+            headers: c.req.raw.headers,
+            clientIp: 'unknown',
+            read: (max, timeout) => readRequestBody(c.req.raw, max, timeout),
+          };
+      return toResponse(await runRoute(call, runtime));
+    });
   }
+  /** node:http fast path: a guarded POST runs the same pipeline without Request/Response objects. */
+  const handleNode = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const runtime = routeByPath.get(q < 0 ? url : url.slice(0, q));
+    if (!runtime) return false;
+    const call: GuardCall = {
+      headers: new IncomingHeaders(req.headers),
+      clientIp: req.socket?.remoteAddress ?? 'unknown',
+      read: (max, timeout) => readIncomingBody(req, max, timeout),
+    };
+    void runRoute(call, runtime).then((reply) => {
+      // Answered before the body was read (413, 408, kill switch): close rather than read and
+      // discard an arbitrary amount of request body to keep the connection alive.
+      if (!req.complete && reply.headers.connection === undefined) {
+        reply.headers.connection = 'close';
+      }
+      writeReply(res, reply);
+    });
+    return true;
+  };
   app.notFound(() => {
     const response = errorResponse(404, 'E_NOT_FOUND', 'no guarded route at this path', 'none');
     response.headers.set('x-aisf-no-route', '1');
@@ -526,18 +702,17 @@ export async function createGuard(
     return errorResponse(500, 'E_INTERNAL', 'internal guard error', requestId);
   });
 
-  async function handle(c: Context<GuardEnv>, runtime: RouteRuntime): Promise<Response> {
+  async function handle(incoming: GuardCall, runtime: RouteRuntime): Promise<GuardReply> {
     const started = performance.now();
     const route = runtime.config;
     const requestId = randomUUID();
-    const incoming = c.env?.incoming;
     const ctx: StepContext = {
       requestId,
       route: route.path,
       kind: route.kind,
       model: route.model,
-      headers: c.req.raw.headers,
-      clientIp: incoming?.socket?.remoteAddress ?? 'unknown',
+      headers: incoming.headers,
+      clientIp: incoming.clientIp,
       principal: undefined,
       body: undefined,
       bodyBytes: 0,
@@ -551,7 +726,7 @@ export async function createGuard(
     let modified = false;
 
     const finish = async (
-      response: Response,
+      response: GuardReply,
       action: string,
       extra: {
         reason?: string;
@@ -559,7 +734,7 @@ export async function createGuard(
         output?: string;
         detail?: Record<string, unknown>;
       } = {},
-    ): Promise<Response> => {
+    ): Promise<GuardReply> => {
       const seconds = (performance.now() - started) / 1000;
       const record: DecisionRecord = {
         kind: 'decision',
@@ -581,7 +756,7 @@ export async function createGuard(
         try {
           await pending;
         } catch {
-          return errorResponse(
+          return errorReply(
             503,
             'E_GUARD_AUDIT_DOWN',
             'the decision log is unavailable',
@@ -601,12 +776,12 @@ export async function createGuard(
       code: string,
       reason: string,
       headers: Record<string, string> = {},
-    ) => finish(errorResponse(status, code, reason, requestId, headers), 'block', { reason, code });
+    ) => finish(errorReply(status, code, reason, requestId, headers), 'block', { reason, code });
 
     // Refuse rather than answer unlogged when the black box has failed.
     if (audit && !audit.healthy) {
       monitor.observe(route.path, 'block', 0, true, 'E_GUARD_AUDIT_DOWN');
-      return errorResponse(
+      return errorReply(
         503,
         'E_GUARD_AUDIT_DOWN',
         'the decision log is unavailable; the guard fails closed',
@@ -620,9 +795,7 @@ export async function createGuard(
       });
     }
 
-    const read = incoming
-      ? await readIncomingBody(incoming, route.maxBodyBytes, route.bodyTimeoutMs)
-      : await readRequestBody(c.req.raw, route.maxBodyBytes, route.bodyTimeoutMs);
+    const read = await incoming.read(route.maxBodyBytes, route.bodyTimeoutMs);
     if (!read.ok) {
       ctx.fired.push(`guard.request:${read.code}`);
       return block(
@@ -635,7 +808,11 @@ export async function createGuard(
     inputSha256 = sha256(read.bytes);
     ctx.bodyBytes = read.bytes.length;
     try {
-      ctx.body = JSON.parse(Buffer.from(read.bytes).toString('utf8'));
+      ctx.body = JSON.parse(
+        Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength).toString(
+          'utf8',
+        ),
+      );
     } catch {
       ctx.fired.push('guard.request:malformed-json');
       return block(400, 'E_GUARD_MALFORMED', 'the body is not valid JSON');
@@ -774,7 +951,7 @@ export async function createGuard(
     }
     return respond(answerBody, voteDetail);
 
-    async function respond(body: unknown, detail?: Record<string, unknown>): Promise<Response> {
+    async function respond(body: unknown, detail?: Record<string, unknown>): Promise<GuardReply> {
       const answer = { status: 200, body };
       for (const step of runtime.steps) {
         if (!step.onResponse) continue;
@@ -787,19 +964,20 @@ export async function createGuard(
       }
       const text = JSON.stringify(answer.body);
       complete(ctx.kind === 'chat' ? chatOutputText(answer.body) : text);
-      const response = new Response(text, {
+      const response: GuardReply = {
         status: 200,
         headers: {
           'content-type': 'application/json',
           ...ctx.responseHeaders,
           ...(ctx.fallback ? { 'x-aisf-fallback': ctx.fallback } : {}),
         },
-      });
+        body: text,
+      };
       const action = ctx.fallback ? `route:${ctx.fallback}` : modified ? 'modify' : 'allow';
       return finish(response, action, { output: text, ...(detail ? { detail } : {}) });
     }
 
-    async function fallback(reason: string, detail?: Record<string, unknown>): Promise<Response> {
+    async function fallback(reason: string, detail?: Record<string, unknown>): Promise<GuardReply> {
       const mode = route.fallback.mode;
       ctx.fallback = mode;
       if (mode === 'rule' && route.fallback.url) {
@@ -818,7 +996,7 @@ export async function createGuard(
         } catch {
           ctx.fired.push('guard.fallback:rule-failed');
           return finish(
-            errorResponse(
+            errorReply(
               503,
               'E_GUARD_FALLBACK_FAILED',
               `fallback rule endpoint failed (${reason})`,
@@ -839,15 +1017,16 @@ export async function createGuard(
         });
         const text = JSON.stringify({ status: 'pending-review', reviewId, requestId, reason });
         return finish(
-          new Response(text, {
+          {
             status: 202,
             headers: { 'content-type': 'application/json', 'x-aisf-request-id': requestId },
-          }),
+            body: text,
+          },
           'route:review',
           { reason, output: text, detail: { ...detail, reviewId } },
         );
       }
-      return finish(errorResponse(422, 'E_GUARD_REFUSED', reason, requestId), 'route:refuse', {
+      return finish(errorReply(422, 'E_GUARD_REFUSED', reason, requestId), 'route:refuse', {
         reason,
         ...(detail ? { detail } : {}),
       });
@@ -856,7 +1035,7 @@ export async function createGuard(
     async function streamChat(
       body: string,
       upstreamHeaders: Record<string, string>,
-    ): Promise<Response> {
+    ): Promise<GuardReply> {
       const index = runtime.breakers.findIndex((b) => b.allow());
       const upstream = route.upstreams[index];
       const breaker = runtime.breakers[index];
@@ -935,7 +1114,7 @@ export async function createGuard(
               // already closed by the client
             }
             complete(output);
-            void finish(new Response(null, { status: 200 }), action, { ...extra, output });
+            void finish({ status: 200, headers: {}, body: null }, action, { ...extra, output });
           };
           const fail = (code: string, reason: string) => {
             ctx.fired.push(`guard.stream:${code}`);
@@ -1051,13 +1230,14 @@ export async function createGuard(
           closeStream('client-abort', { reason: 'the client closed the stream' });
         },
       });
-      return new Response(stream, { status: 200, headers: headersOut });
+      return { status: 200, headers: headersOut, body: stream };
     }
   }
 
   return {
     app,
     fetch: (request) => Promise.resolve(app.fetch(request)),
+    handleNode,
     switches,
     monitor,
     audit,

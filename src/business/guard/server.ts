@@ -1,10 +1,12 @@
 /**
- * @module Serves a guard on a TCP port with @hono/node-server; Node's own request timeout bounds
- * slow clients (slow-loris) on top of the guard's per-route body deadline.
+ * @module Serves a guard on a TCP port: guarded routes take the node:http fast path (the same
+ * pipeline, no Web Request/Response per call); the admin API, metrics and 404s go through Hono via
+ * @hono/node-server. Node's own request timeout bounds slow clients (slow-loris) on top of the
+ * guard's per-route body deadline.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { GuardConfig } from './config.js';
 import { type CreateGuardOptions, createGuard, type Guard } from './guard.js';
 
@@ -30,9 +32,13 @@ export async function serveGuard(
   const guard = await createGuard(config, options);
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: guard.app.fetch, hostname: host, port }, () => resolve(s as Server));
-    (s as Server).once('error', reject);
+  const viaHono = getRequestListener(guard.app.fetch);
+  const server = createServer((req, res) => {
+    if (!guard.handleNode(req, res)) void viaHono(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
   });
   server.requestTimeout = config.server.requestTimeoutMs;
   server.headersTimeout = Math.min(config.server.requestTimeoutMs, 10_000);

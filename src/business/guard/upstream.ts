@@ -28,17 +28,39 @@ export interface UpstreamRequest {
   maxBytes?: number;
 }
 
+/** Parsed request targets by URL: the upstream set is fixed by the config, so parse each once. */
+const targets = new Map<string, { isHttps: boolean; options: http.RequestOptions }>();
+function targetOf(raw: string): { isHttps: boolean; options: http.RequestOptions } {
+  let target = targets.get(raw);
+  if (!target) {
+    const url = new URL(raw);
+    target = {
+      isHttps: url.protocol === 'https:',
+      options: {
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        ...(url.username || url.password
+          ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }
+          : {}),
+      },
+    };
+    if (targets.size < 1024) targets.set(raw, target);
+  }
+  return target;
+}
+
 /** Opens a request and resolves with the response head (body not yet read). */
 export function openUpstream(req: UpstreamRequest): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const url = new URL(req.url);
-    const isHttps = url.protocol === 'https:';
+    const target = targetOf(req.url);
     const payload = Buffer.from(req.body);
-    const request = (isHttps ? https : http).request(
-      url,
+    const request = (target.isHttps ? https : http).request(
       {
+        ...target.options,
         method: 'POST',
-        agent: isHttps ? httpsAgent : httpAgent,
+        agent: target.isHttps ? httpsAgent : httpAgent,
         headers: { ...req.headers, 'content-length': String(payload.length) },
       },
       (response) => {

@@ -1,20 +1,28 @@
 /**
- * @module `aisf test robustness`: clean accuracy, FGSM/PGD robustness curves and natural-corruption
- * accuracy of an ONNX classifier on labelled data (CAICT-AISF-2020 3(二)5 robustness evaluation).
+ * @module `aisf test robustness`: clean accuracy, white-box (FGSM/PGD) and black-box
+ * (Square/HopSkipJump) robustness curves, natural-corruption accuracy and randomized-smoothing
+ * certification of an ONNX classifier or a remote HTTP endpoint on labelled data
+ * (CAICT-AISF-2020 3(二)5 robustness evaluation).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   ATTACK_NAMES,
+  ATTACKS,
   type AttackName,
   type AttackSpec,
+  CERTIFY_DEFAULTS,
   CORRUPTION_NAMES,
   evaluateRobustness,
+  findAttack,
   NORMS,
   type Norm,
   PGD_PRESET_NAMES,
   type PgdPreset,
+  REMOTE_DEFAULTS,
+  type RemoteModel,
   type RobustnessReport,
+  remoteModel,
   type ValueRange,
 } from '../../algorithm/robustness/index.js';
 import { loadModel, readNpz, type Tensor, writeNpy, writeNpz } from '../../engine/index.js';
@@ -62,6 +70,13 @@ function positiveInt(value: unknown, flag: string): number | undefined {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1)
     throw usage(`--${flag} must be a positive integer (got "${String(value)}")`);
+  return n;
+}
+
+function nonNegativeInt(value: unknown, flag: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw usage(`--${flag} must be an integer ≥ 0 (got "${String(value)}")`);
   return n;
 }
 
@@ -128,11 +143,31 @@ function takeFirst(x: Tensor<Float32Array>, y: Int32Array, limit: number | undef
 
 const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(4));
 
-function render(ctx: CommandContext, r: RobustnessReport): void {
+/** Where predictions came from, for the report. */
+type SourceInfo =
+  | { kind: 'onnx'; model: string }
+  | { kind: 'endpoint'; endpoint: string; queries: number; requests: number; retried: number };
+
+function render(ctx: CommandContext, r: RobustnessReport, source: SourceInfo): void {
   const json = {
+    source,
     clean: r.clean,
-    attacks: r.attacks,
+    // Per-sample query counts stay out of the JSON (n numbers per row); budget/mean/max/total stay.
+    attacks: r.attacks.map(({ queries, ...a }) =>
+      queries
+        ? {
+            ...a,
+            queries: {
+              budget: queries.budget,
+              mean: queries.mean,
+              max: queries.max,
+              total: queries.total,
+            },
+          }
+        : a,
+    ),
     corruptions: r.corruptions,
+    ...(r.certification ? { certification: r.certification } : {}),
   };
   if (ctx.format === 'json') {
     ctx.out(renderJson(json));
@@ -141,10 +176,24 @@ function render(ctx: CommandContext, r: RobustnessReport): void {
   const table = (h: string[], rows: string[][]) =>
     ctx.format === 'md' ? renderMarkdownTable(h, rows) : renderTable(h, rows);
   ctx.out(`clean accuracy ${fmt(r.clean.accuracy)} on ${r.clean.n} samples\n\n`);
+  if (source.kind === 'endpoint')
+    ctx.out(
+      `endpoint ${source.endpoint}: ${source.queries} queries in ${source.requests} requests (${source.retried} retried)\n\n`,
+    );
+  const blackBox = r.attacks.some((a) => a.queries);
   if (r.attacks.length)
     ctx.out(
       `${table(
-        ['attack', 'norm', 'eps', 'accuracy', 'success rate', 'mean L∞', 'mean L2'],
+        [
+          'attack',
+          'norm',
+          'eps',
+          'accuracy',
+          'success rate',
+          'mean L∞',
+          'mean L2',
+          ...(blackBox ? ['queries mean/max'] : []),
+        ],
         r.attacks.map((a) => [
           a.name,
           a.norm,
@@ -153,16 +202,29 @@ function render(ctx: CommandContext, r: RobustnessReport): void {
           fmt(a.successRate),
           a.meanLinf.toFixed(4),
           a.meanL2.toFixed(4),
+          ...(blackBox ? [a.queries ? `${a.queries.mean.toFixed(1)}/${a.queries.max}` : '—'] : []),
         ]),
       )}\n`,
     );
   if (r.corruptions.length)
     ctx.out(
-      table(
+      `${table(
         ['corruption', 'severity', 'accuracy'],
         r.corruptions.map((c) => [c.name, String(c.severity), fmt(c.accuracy)]),
+      )}\n`,
+    );
+  const c = r.certification;
+  if (c) {
+    ctx.out(
+      `randomized smoothing σ=${c.sigma} (n0=${c.n0}, n=${c.n}, α=${c.alpha}): abstain ${fmt(c.abstain)}, mean certified radius ${c.meanRadius.toFixed(4)}\n`,
+    );
+    ctx.out(
+      table(
+        ['L2 radius', 'certified accuracy'],
+        c.certifiedAccuracy.map((p) => [String(p.radius), fmt(p.accuracy)]),
       ),
     );
+  }
 }
 
 function saveAdversarial(ctx: CommandContext, r: RobustnessReport, file: string): string {
@@ -187,15 +249,63 @@ function saveAdversarial(ctx: CommandContext, r: RobustnessReport, file: string)
 
 const testRobustness = defineCommand({
   name: 'test robustness',
-  summary: 'robustness of an ONNX classifier: FGSM/PGD robustness curves and natural corruptions',
-  description:
-    'Runs the attacks at every --eps (a robustness curve) and the corruptions at every --severity on labelled data (.npz), and reports clean accuracy, adversarial accuracy, attack success rate (among correctly classified samples), mean L∞/L2 perturbation and corruption accuracy. Defaults follow ART (FGSM/PGD eps 0.3, PGD eps_step 0.1, 100 iterations, no random start).',
+  summary:
+    'robustness of an ONNX classifier or HTTP endpoint: attack robustness curves, natural corruptions, smoothing certificates',
+  description: `Runs the attacks at every --eps (a robustness curve) and the corruptions at every --severity on labelled data (.npz), and reports clean accuracy, adversarial accuracy, attack success rate (among correctly classified samples), mean L∞/L2 perturbation, queries (black-box) and corruption accuracy; --certify adds randomized-smoothing certified accuracy (Cohen et al.). Attacks: ${ATTACKS.map((a) => `${a.id} (${a.kind}, ${a.norms.map((n) => `L${n === 'inf' ? '∞' : n}`).join('/')})`).join(', ')}. Defaults follow ART (FGSM/PGD eps 0.3, PGD eps_step 0.1, 100 iterations, no random start; Square max_iter 100, p_init 0.8; HopSkipJump max_iter 50, init_eval 100, max_eval 10000). With --endpoint URL only black-box attacks and certification run: the inputs are POSTed as {"<input-key>": [rows]} and the score rows read from the response's <output-key> path; an Authorization header can be passed in $AISF_ENDPOINT_AUTHORIZATION.`,
   args: [],
   options: {
     model: {
       type: 'string',
       valueName: '<model.onnx>',
       description: 'the classifier (logits or probabilities as first output)',
+    },
+    endpoint: {
+      type: 'string',
+      valueName: '<url>',
+      description: 'instead of --model: an HTTP JSON endpoint returning scores (black-box only)',
+    },
+    'endpoint-input-key': {
+      type: 'string',
+      valueName: '<key>',
+      description: 'request field holding the input rows (TF Serving: instances)',
+      default: REMOTE_DEFAULTS.inputKey,
+    },
+    'endpoint-output-key': {
+      type: 'string',
+      valueName: '<path>',
+      description: 'dot path of the score rows in the response (TF Serving: predictions)',
+      default: REMOTE_DEFAULTS.outputKey,
+    },
+    'endpoint-layout': {
+      type: 'string',
+      choices: ['nested', 'flat'],
+      valueName: '<nested|flat>',
+      description: 'send each row nested in the sample shape or as a flat vector',
+      default: REMOTE_DEFAULTS.layout,
+    },
+    'endpoint-batch': {
+      type: 'string',
+      valueName: '<n>',
+      description: 'most rows per request',
+      default: String(REMOTE_DEFAULTS.batchSize),
+    },
+    'endpoint-timeout': {
+      type: 'string',
+      valueName: '<ms>',
+      description: 'per-request timeout',
+      default: String(REMOTE_DEFAULTS.timeoutMs),
+    },
+    'endpoint-retries': {
+      type: 'string',
+      valueName: '<n>',
+      description: 'retries after network errors, timeouts, 429 and 5xx (exponential backoff)',
+      default: String(REMOTE_DEFAULTS.retries),
+    },
+    'endpoint-max-queries': {
+      type: 'string',
+      valueName: '<n>',
+      description: 'total rows the endpoint may be sent; more is an error',
+      default: String(REMOTE_DEFAULTS.maxQueries),
     },
     data: {
       type: 'string',
@@ -223,8 +333,7 @@ const testRobustness = defineCommand({
     attack: {
       type: 'string',
       valueName: '<list>',
-      description: `attacks: ${ATTACK_NAMES.join(', ')}, or none`,
-      default: 'fgsm,pgd',
+      description: `attacks: ${ATTACK_NAMES.join(', ')}, or none (default: fgsm,pgd; square with --endpoint)`,
     },
     eps: {
       type: 'string',
@@ -254,7 +363,52 @@ const testRobustness = defineCommand({
     'max-iter': {
       type: 'string',
       valueName: '<n>',
-      description: 'PGD iterations (default: from --preset)',
+      description:
+        'iterations of PGD, Square and HopSkipJump (default: --preset for PGD, ART for the others)',
+    },
+    'max-queries': {
+      type: 'string',
+      valueName: '<n>',
+      description: 'black-box attacks: per-sample query budget, never exceeded',
+      default: '10000',
+    },
+    'target-class': {
+      type: 'string',
+      valueName: '<k>',
+      description: 'targeted attacks: push every sample towards class k',
+    },
+    certify: {
+      type: 'boolean',
+      description: 'randomized-smoothing certification (Cohen et al.); needs --sigma',
+    },
+    sigma: {
+      type: 'string',
+      valueName: '<σ>',
+      description: 'smoothing noise level in input units, e.g. 0.25',
+    },
+    n0: {
+      type: 'string',
+      valueName: '<n>',
+      description: 'certification: noisy draws to select the class',
+      default: String(CERTIFY_DEFAULTS.n0),
+    },
+    n: {
+      type: 'string',
+      valueName: '<n>',
+      description: 'certification: noisy draws to estimate its probability (Cohen: 100000)',
+      default: String(CERTIFY_DEFAULTS.n),
+    },
+    alpha: {
+      type: 'string',
+      valueName: '<α>',
+      description: 'certification: failure probability of each certificate',
+      default: String(CERTIFY_DEFAULTS.alpha),
+    },
+    radii: {
+      type: 'string',
+      valueName: '<list>',
+      description: 'L2 radii of the certified-accuracy curve',
+      default: CERTIFY_DEFAULTS.radii.join(','),
     },
     'random-start': {
       type: 'boolean',
@@ -303,23 +457,39 @@ const testRobustness = defineCommand({
     'aisf test robustness --model cnn.onnx --data test.npz --attack fgsm,pgd --eps 0.05,0.1 --limit 200',
     'aisf test robustness --model cnn.onnx --data test.npz --attack none --corruptions all --severity 1,3,5',
     'aisf test robustness --model cnn.onnx --data test.npz --attack pgd --preset madry --norm 2 --eps 1.5 --save-adv adv.npy --format json',
+    'aisf test robustness --endpoint http://127.0.0.1:8080/predict --data test.npz --attack square,hopskipjump --eps 0.1 --max-queries 1000 --limit 50',
+    'aisf test robustness --model cnn.onnx --data test.npz --attack none --certify --sigma 0.25 --n 1000',
   ],
   async run(ctx) {
     const o = ctx.options;
-    const modelFile = o.model;
-    if (typeof modelFile !== 'string' || modelFile === '')
-      throw usage('missing --model <model.onnx>');
-    const modelPath = resolve(ctx.cwd, modelFile);
-    if (!existsSync(modelPath))
+    const modelFile = typeof o.model === 'string' && o.model !== '' ? o.model : undefined;
+    const endpoint = typeof o.endpoint === 'string' && o.endpoint !== '' ? o.endpoint : undefined;
+    if (modelFile && endpoint) throw usage('pass either --model or --endpoint, not both');
+    if (!modelFile && !endpoint)
+      throw usage('missing --model <model.onnx> (or --endpoint <url> for a remote model)');
+    const modelPath = modelFile ? resolve(ctx.cwd, modelFile) : undefined;
+    if (modelPath && !existsSync(modelPath))
       throw new AisfError('E_FILE_NOT_FOUND', `--model file ${modelFile} does not exist`);
     const range = parseRange(String(o.range));
-    const names = String(o.attack)
+    const names = String(o.attack ?? (endpoint ? 'square' : 'fgsm,pgd'))
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '' && s !== 'none');
-    for (const a of names)
-      if (!(ATTACK_NAMES as readonly string[]).includes(a))
+    for (const a of names) {
+      const attack = findAttack(a);
+      if (!attack)
         throw usage(`--attack: unknown attack "${a}" (known: ${ATTACK_NAMES.join(', ')}, none)`);
+      if (endpoint && attack.kind === 'white-box')
+        throw usage(
+          `--attack ${a} is white-box (needs input gradients) and cannot run against --endpoint; use ${ATTACKS.filter(
+            (x) => x.kind === 'black-box',
+          )
+            .map((x) => x.id)
+            .join(' or ')}`,
+        );
+      if (!attack.norms.includes(o.norm as Norm))
+        throw usage(`--attack ${a} supports --norm ${attack.norms.join(' or ')} (got ${o.norm})`);
+    }
     const eps = o.eps === undefined ? undefined : parseNumberList(String(o.eps), 'eps');
     if (eps?.some((e) => e < 0)) throw usage('--eps values must be ≥ 0');
     const epsStep =
@@ -327,19 +497,55 @@ const testRobustness = defineCommand({
     if (epsStep && (epsStep.length !== 1 || (epsStep[0] as number) <= 0))
       throw usage('--eps-step must be one positive number');
     const maxIter = positiveInt(o['max-iter'], 'max-iter');
-    const attacks: AttackSpec[] = names.map((name) => ({
-      name: name as AttackName,
-      norm: o.norm as Norm,
-      ...(eps ? { eps } : {}),
-      ...(name === 'pgd'
-        ? {
-            preset: o.preset as PgdPreset,
-            ...(epsStep ? { epsStep: epsStep[0] as number } : {}),
-            ...(maxIter ? { maxIter } : {}),
-            ...(o['random-start'] === true ? { randomStart: true } : {}),
-          }
-        : {}),
-    }));
+    const maxQueries = positiveInt(o['max-queries'], 'max-queries') ?? 10_000;
+    let targetClass: number | undefined;
+    if (o['target-class'] !== undefined) {
+      targetClass = Number(o['target-class']);
+      if (!Number.isSafeInteger(targetClass) || targetClass < 0)
+        throw usage(
+          `--target-class must be a class index ≥ 0 (got "${String(o['target-class'])}")`,
+        );
+    }
+    const attackSpecs = (n: number): AttackSpec[] =>
+      names.map((name) => {
+        const kind = findAttack(name)?.kind;
+        return {
+          name: name as AttackName,
+          norm: o.norm as Norm,
+          ...(eps ? { eps } : {}),
+          ...(targetClass !== undefined ? { targets: new Array<number>(n).fill(targetClass) } : {}),
+          ...(name === 'pgd'
+            ? {
+                preset: o.preset as PgdPreset,
+                ...(epsStep ? { epsStep: epsStep[0] as number } : {}),
+                ...(o['random-start'] === true ? { randomStart: true } : {}),
+              }
+            : {}),
+          ...((name === 'pgd' || kind === 'black-box') && maxIter ? { maxIter } : {}),
+          ...(kind === 'black-box' ? { maxQueries } : {}),
+        };
+      });
+    let certify:
+      | { sigma: number; n0: number; n: number; alpha: number; radii: number[] }
+      | undefined;
+    if (o.certify === true) {
+      if (o.sigma === undefined) throw usage('--certify needs --sigma <σ>, e.g. --sigma 0.25');
+      const sigma = Number(o.sigma);
+      if (!(sigma > 0 && Number.isFinite(sigma)))
+        throw usage(`--sigma must be a number > 0 (got "${String(o.sigma)}")`);
+      const alpha = Number(o.alpha);
+      if (!(alpha > 0 && alpha < 1))
+        throw usage(`--alpha must lie in (0, 1) (got "${String(o.alpha)}")`);
+      const radii = parseNumberList(String(o.radii), 'radii');
+      if (radii.some((r) => r < 0)) throw usage('--radii values must be ≥ 0');
+      certify = {
+        sigma,
+        alpha,
+        radii,
+        n0: positiveInt(o.n0, 'n0') ?? CERTIFY_DEFAULTS.n0,
+        n: positiveInt(o.n, 'n') ?? CERTIFY_DEFAULTS.n,
+      };
+    } else if (o.sigma !== undefined) throw usage('--sigma only applies with --certify');
     let corruptions: string[] | 'all' = [];
     if (typeof o.corruptions === 'string') {
       if (o.corruptions === 'all') corruptions = 'all';
@@ -374,11 +580,35 @@ const testRobustness = defineCommand({
 
     const data = loadData(ctx, range);
     const { x, y } = takeFirst(data.x, data.y, limit);
-    const model = await loadModel(modelPath, {
-      trusted: o.trusted === true,
-      source: modelFile,
-      ...(threads ? { threads } : {}),
-    });
+    if (targetClass !== undefined && names.length === 0)
+      throw usage('--target-class needs at least one --attack');
+    const attacks = attackSpecs(y.length);
+    let remote: RemoteModel | undefined;
+    let model: RemoteModel | Awaited<ReturnType<typeof loadModel>>;
+    if (endpoint) {
+      const auth = process.env.AISF_ENDPOINT_AUTHORIZATION;
+      remote = remoteModel({
+        url: endpoint,
+        inputKey: String(o['endpoint-input-key']),
+        outputKey: String(o['endpoint-output-key']),
+        layout: o['endpoint-layout'] as 'nested' | 'flat',
+        batchSize: positiveInt(o['endpoint-batch'], 'endpoint-batch') ?? REMOTE_DEFAULTS.batchSize,
+        timeoutMs:
+          positiveInt(o['endpoint-timeout'], 'endpoint-timeout') ?? REMOTE_DEFAULTS.timeoutMs,
+        retries: nonNegativeInt(o['endpoint-retries'], 'endpoint-retries'),
+        maxQueries:
+          positiveInt(o['endpoint-max-queries'], 'endpoint-max-queries') ??
+          REMOTE_DEFAULTS.maxQueries,
+        ...(auth ? { headers: { authorization: auth } } : {}),
+      });
+      model = remote;
+    } else {
+      model = await loadModel(modelPath as string, {
+        trusted: o.trusted === true,
+        source: modelFile as string,
+        ...(threads ? { threads } : {}),
+      });
+    }
     // A progress line on stderr only for a human watching a terminal.
     const showProgress = !ctx.quiet && process.stderr.isTTY === true;
     try {
@@ -390,6 +620,7 @@ const testRobustness = defineCommand({
         seed: seedN,
         batchSize,
         keepAdversarial: saveAdv !== undefined,
+        ...(certify ? { certify } : {}),
         ...(showProgress
           ? {
               onProgress: (f: number, stage: string) => {
@@ -403,7 +634,19 @@ const testRobustness = defineCommand({
             }
           : {}),
       });
-      render(ctx, report);
+      render(
+        ctx,
+        report,
+        remote
+          ? {
+              kind: 'endpoint',
+              endpoint: remote.endpoint,
+              queries: remote.queries,
+              requests: remote.requests,
+              retried: remote.retried,
+            }
+          : { kind: 'onnx', model: modelFile as string },
+      );
       if (saveAdv !== undefined) {
         const written = saveAdversarial(ctx, report, saveAdv);
         ctx.info(`adversarial examples written to ${written}`);

@@ -3,13 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AisfError, EXIT, type ExitCode } from '../../errors.js';
 import { SEVERITIES, type Severity } from '../../evidence/test-plugin.js';
-import {
-  type ScanReport,
-  SEVERITY_RANK,
-  scanPaths,
-  scanPathsIsolated,
-  toSarif,
-} from '../../platform/scan/index.js';
+// Only the light modules: the format parsers load inside the scan worker, not in this process.
+import type { ScanReport } from '../../platform/scan/files.js';
+import { scanPathsIsolated } from '../../platform/scan/isolate.js';
+import { toSarif } from '../../platform/scan/sarif.js';
+import { SEVERITY_RANK } from '../../platform/scan/types.js';
 import { signModel, verifyModel } from '../../platform/sign/index.js';
 import { type ArgDef, type CommandContext, defineCommand } from '../command.js';
 import { renderJson, renderMarkdownTable, renderTable } from '../render.js';
@@ -124,6 +122,11 @@ const scan = defineCommand({
       valueName: '<bytes>',
       description: 'largest file or member parsed in memory (default 1 GiB files, 512 MiB members)',
     },
+    workers: {
+      type: 'string',
+      valueName: '<n>',
+      description: 'scan workers in parallel (default: 1 below 256 files, else min(CPUs, 4))',
+    },
     'in-process': {
       type: 'boolean',
       description: 'scan in this process, without the worker (trusted input, debugging)',
@@ -149,11 +152,13 @@ const scan = defineCommand({
       ...(maxBytes ? { limits: { maxInMemoryBytes: maxBytes, maxMemberBytes: maxBytes } } : {}),
     };
     const paths = ctx.args.map((p) => resolve(ctx.cwd, p));
+    const workers = positiveInt(ctx, 'workers');
     const report = ctx.options['in-process']
-      ? await scanPaths(paths, options)
+      ? await (await import('../../platform/scan/scan.js')).scanPaths(paths, options)
       : await scanPathsIsolated(paths, options, {
           timeoutMs: positiveInt(ctx, 'timeout') ?? 120_000,
           memoryMb: positiveInt(ctx, 'max-memory') ?? 1024,
+          ...(workers !== undefined ? { workers } : {}),
         });
     // Report paths as given (relative to the working directory), so SARIF URIs are repository-relative.
     for (const r of report.results) r.path = relativeTo(ctx.cwd, r.path);

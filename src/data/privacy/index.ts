@@ -1,6 +1,7 @@
 /** @module Differential privacy (数据安全 · 隐私计算): exact DP mechanisms, bounded queries, the RDP accountant and the budget ledger. */
 export * from './accountant/rdp.js';
 export * from './budget/ledger.js';
+export * from './dp-sgd/index.js';
 export * from './mechanisms/exact.js';
 export * from './mechanisms/exponential.js';
 export * from './mechanisms/gaussian.js';

@@ -53,6 +53,11 @@ export interface GradientSpec {
   labelsAreClasses?: boolean;
   /** κ of the Carlini–Wagner margin. @default 0 */
   kappa?: number;
+  /**
+   * Intermediate values whose loss gradient is also returned (in `gradients`): per-sample
+   * gradient graphs build on the output-gradients of each layer.
+   */
+  values?: readonly string[];
 }
 
 /** The built gradient model and the names of its extra inputs and outputs. */
@@ -269,7 +274,7 @@ export function buildGradientGraph(
     opset,
   });
 
-  if ((spec.loss === 'cross-entropy' || spec.loss === 'cw-margin') && logitShape.length !== 2)
+  if (spec.loss !== 'mse' && logitShape.length !== 2)
     throw new AisfError(
       'E_INPUT',
       `loss ${spec.loss} needs logits of shape [N, classes]; output "${logits}" has rank ${logitShape.length}`,
@@ -320,6 +325,14 @@ export function buildGradientGraph(
     b.node('Identity', [g], {}, [name]);
     b.output(name);
     gradients.set(source, name);
+  }
+  for (const value of spec.values ?? []) {
+    const g = total(value);
+    if (!g) throw new AisfError('E_INPUT', `value "${value}" does not reach the loss`);
+    const name = `aisf_grad:${value}`;
+    b.node('Identity', [g], {}, [name]);
+    b.output(name);
+    gradients.set(value, name);
   }
   const lossOut = 'aisf_losses';
   b.node('Identity', [losses], {}, [lossOut]);

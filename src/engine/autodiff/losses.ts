@@ -9,7 +9,7 @@ import type { GradContext } from './context.js';
 import { reduceSum } from './context.js';
 
 /** Loss names accepted by lossAndGradient and the CLI. */
-export const LOSSES = ['cross-entropy', 'cw-margin', 'mse'] as const;
+export const LOSSES = ['cross-entropy', 'cw-margin', 'mse', 'logit'] as const;
 export type LossName = (typeof LOSSES)[number];
 
 /** Reductions: sum over samples, or mean over samples. */
@@ -90,6 +90,13 @@ export function appendLoss(ctx: GradContext, o: LossOptions): LossValues {
       });
       const dLogits = b.op('Mul', [b.op('Mul', [b.op('Sub', [oh, ohj]), active]), o.scale]);
       return { losses, dLogits };
+    }
+    case 'logit': {
+      // lᵢ = z_{i,yᵢ}: the gradient of one class's logit (DeepFool, Moosavi-Dezfooli et al. 2016,
+      // needs ∇ₓz_k for every class k; tile the batch with one label per class).
+      const oh = onehot();
+      const losses = reduceSum(ctx, b.op('Mul', [o.logits, oh]), [1], false);
+      return { losses, dLogits: b.op('Mul', [oh, o.scale]) };
     }
     case 'mse': {
       const target = o.labelsAreClasses ? onehot() : o.labels;

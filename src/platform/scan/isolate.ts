@@ -1,25 +1,35 @@
 /**
  * @module Safe loading (TC260 seed 000 §3(四)3, least privilege): untrusted files are parsed in
- * a worker thread with a V8 heap limit (`resourceLimits`) and a per-file wall-clock limit. A file
+ * worker threads with a V8 heap limit (`resourceLimits`) and a per-file wall-clock limit. A file
  * that exhausts either is reported as `error` (never clean) and the rest continue in a fresh worker.
  * Buffers live outside the V8 heap, so the byte limits of ScanLimits bound those.
  */
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { listFiles, type ScanPathsOptions, type ScanReport, summarize } from './scan.js';
+import { listFiles, type ScanReport, summarize } from './files.js';
+import type { ScanPathsOptions } from './scan.js';
 import type { FileScanResult, ScanOptions } from './types.js';
 
-/** Limits of the scan worker. */
+/** Limits of the scan workers. */
 export interface IsolationLimits {
   /** Wall-clock time per file. @default 120000 ms */
   timeoutMs?: number;
-  /** V8 old-generation heap of the worker. @default 1024 MiB */
+  /** V8 old-generation heap of each worker. @default 1024 MiB */
   memoryMb?: number;
+  /**
+   * Workers scanning in parallel. @default 1 below 256 files, else min(CPUs, 4): a second
+   * worker costs its start-up (tens of ms) and only pays off on large batches.
+   */
+  workers?: number;
 }
 
 /** Defaults of IsolationLimits. */
 export const DEFAULT_ISOLATION = { timeoutMs: 120_000, memoryMb: 1024 } as const;
+
+/** Files per batch from which the default pool uses more than one worker. */
+const POOL_FROM_FILES = 256;
 
 function workerUrl(): { url: URL | string; eval: boolean } {
   if (!import.meta.url.endsWith('.ts'))
@@ -50,26 +60,30 @@ function errorResult(path: string, message: string): FileScanResult {
   };
 }
 
+/** Starts a scan worker; it loads the scanners at once and waits for its job. */
+function spawnWorker(memoryMb: number): Worker {
+  const { url, eval: isEval } = workerUrl();
+  return new Worker(url, {
+    eval: isEval,
+    // Do not inherit the parent's loader flags (tsx, vitest): the worker sets up its own.
+    execArgv: [],
+    resourceLimits: {
+      maxOldGenerationSizeMb: memoryMb,
+      maxYoungGenerationSizeMb: 64,
+      stackSizeMb: 8,
+    },
+  });
+}
+
 function runBatch(
+  worker: Worker,
   files: string[],
   options: ScanOptions,
-  limits: Required<IsolationLimits>,
+  limits: Required<Omit<IsolationLimits, 'workers'>>,
   onResult: (index: number, result: FileScanResult) => void,
 ): Promise<number> {
   // Resolves with the index of the first file not finished (files.length when all done).
   return new Promise((resolveBatch) => {
-    const { url, eval: isEval } = workerUrl();
-    const worker = new Worker(url, {
-      workerData: { files, options },
-      eval: isEval,
-      // Do not inherit the parent's loader flags (tsx, vitest): the worker sets up its own.
-      execArgv: [],
-      resourceLimits: {
-        maxOldGenerationSizeMb: limits.memoryMb,
-        maxYoungGenerationSizeMb: 64,
-        stackSizeMb: 8,
-      },
-    });
     let current = 0;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
@@ -121,11 +135,38 @@ function runBatch(
       );
     });
     worker.on('exit', () => finish(current, 'scan worker exited before finishing this file'));
+    worker.postMessage({ files, options });
   });
 }
 
+/** Scans `files` in order in one worker at a time; a worker that dies is replaced for the rest. */
+async function runQueue(
+  files: readonly string[],
+  first: Worker | undefined,
+  options: ScanOptions,
+  limits: Required<Omit<IsolationLimits, 'workers'>>,
+  onResult: (index: number, result: FileScanResult) => void,
+): Promise<void> {
+  let start = 0;
+  let worker = first;
+  while (start < files.length) {
+    const base = start;
+    const next = await runBatch(
+      worker ?? spawnWorker(limits.memoryMb),
+      files.slice(base),
+      options,
+      limits,
+      (i, r) => onResult(base + i, r),
+    );
+    worker = undefined;
+    start = base + Math.max(next, 1);
+  }
+  if (worker) void worker.terminate();
+}
+
 /**
- * Scans paths in a worker with memory and time limits (the CLI's default).
+ * Scans paths in workers with memory and time limits (the CLI's default). The first worker starts
+ * before the paths are listed, so its start-up overlaps the directory walk.
  * @example const report = await scanPathsIsolated(['model.pt'], { recursive: false }, { timeoutMs: 60_000 });
  */
 export async function scanPathsIsolated(
@@ -133,22 +174,51 @@ export async function scanPathsIsolated(
   options: ScanPathsOptions = {},
   isolation: IsolationLimits = {},
 ): Promise<ScanReport> {
-  const limits = { ...DEFAULT_ISOLATION, ...isolation };
-  const files = listFiles(paths, options.recursive === true);
+  const limits = {
+    timeoutMs: isolation.timeoutMs ?? DEFAULT_ISOLATION.timeoutMs,
+    memoryMb: isolation.memoryMb ?? DEFAULT_ISOLATION.memoryMb,
+  };
+  const first = spawnWorker(limits.memoryMb);
+  let files: string[];
+  try {
+    files = listFiles(paths, options.recursive === true);
+  } catch (error) {
+    void first.terminate();
+    throw error;
+  }
   const results: (FileScanResult | undefined)[] = new Array(files.length);
   const scanOptions: ScanOptions = {
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.allowImports ? { allowImports: [...options.allowImports] } : {}),
   };
-  let start = 0;
-  while (start < files.length) {
-    const batch = files.slice(start);
-    const base = start;
-    const next = await runBatch(batch, scanOptions, limits, (i, r) => {
-      results[base + i] = r;
-    });
-    start = base + Math.max(next, 1);
-  }
+  const pool = Math.max(
+    1,
+    Math.min(
+      files.length,
+      isolation.workers ??
+        (files.length >= POOL_FROM_FILES ? Math.min(availableParallelism(), 4) : 1),
+    ),
+  );
+  if (files.length === 0) void first.terminate();
+  // Round-robin shares: neighbouring files (often alike in size) go to different workers.
+  const shares = Array.from({ length: pool }, (_, w) =>
+    files.map((_, i) => i).filter((i) => i % pool === w),
+  );
+  await Promise.all(
+    shares.map((indices, w) =>
+      indices.length === 0
+        ? undefined
+        : runQueue(
+            indices.map((i) => files[i] as string),
+            w === 0 ? first : undefined,
+            scanOptions,
+            limits,
+            (i, r) => {
+              results[indices[i] as number] = r;
+            },
+          ),
+    ),
+  );
   const done = results.map((r, i) => r ?? errorResult(files[i] as string, 'not scanned'));
   return { results: done, summary: summarize(done) };
 }

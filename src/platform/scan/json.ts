@@ -17,12 +17,16 @@ export interface JsonOptions {
   maxDepth?: number;
 }
 
+const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+
 /**
  * Parses `text` as JSON (RFC 8259) without trusting it.
  * @example parseJsonStrict('{"a":1,"a":2}', { onDuplicate: (p, k) => console.log(p, k) })
  */
 export function parseJsonStrict(text: string, options: JsonOptions = {}): Json {
   const maxDepth = options.maxDepth ?? 256;
+  // The JSON path is kept as segments and joined only when a duplicate key is reported.
+  const segments: string[] = ['$'];
   let i = 0;
   const n = text.length;
   const ws = () => {
@@ -76,7 +80,7 @@ export function parseJsonStrict(text: string, options: JsonOptions = {}): Json {
       } else i++;
     }
   };
-  const value = (depth: number, path: string): Json => {
+  const value = (depth: number): Json => {
     if (depth > maxDepth) fail(`nesting deeper than ${maxDepth}`);
     ws();
     const c = text[i];
@@ -95,8 +99,10 @@ export function parseJsonStrict(text: string, options: JsonOptions = {}): Json {
         ws();
         if (text[i] !== ':') fail('expected ":"');
         i++;
-        const v = value(depth + 1, `${path}.${key}`);
-        if (Object.hasOwn(obj, key)) options.onDuplicate?.(path, key);
+        segments.push(`.${key}`);
+        const v = value(depth + 1);
+        segments.pop();
+        if (Object.hasOwn(obj, key)) options.onDuplicate?.(segments.join(''), key);
         obj[key] = v;
         ws();
         if (text[i] === ',') i++;
@@ -115,7 +121,9 @@ export function parseJsonStrict(text: string, options: JsonOptions = {}): Json {
         return arr;
       }
       while (true) {
-        arr.push(value(depth + 1, `${path}[${arr.length}]`));
+        segments.push(`[${arr.length}]`);
+        arr.push(value(depth + 1));
+        segments.pop();
         ws();
         if (text[i] === ',') i++;
         else if (text[i] === ']') {
@@ -137,14 +145,13 @@ export function parseJsonStrict(text: string, options: JsonOptions = {}): Json {
       i += 4;
       return null;
     }
-    const m = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-    m.lastIndex = i;
-    const num = m.exec(text);
+    NUMBER.lastIndex = i;
+    const num = NUMBER.exec(text);
     if (!num || num[0] === '' || num[0] === '-') fail('unexpected character');
     i += (num as RegExpExecArray)[0].length;
     return Number((num as RegExpExecArray)[0]);
   };
-  const result = value(0, '$');
+  const result = value(0);
   ws();
   if (i !== n) fail('trailing characters after the JSON value');
   return result;

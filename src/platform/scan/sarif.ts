@@ -4,7 +4,7 @@
  * locations), artifacts with SHA-256, and incomplete scans as error results and notifications.
  */
 import type { Severity } from '../../evidence/test-plugin.js';
-import type { ScanReport } from './scan.js';
+import type { ScanReport } from './files.js';
 
 /** SARIF level per severity (research §1.10: critical/high → error, medium → warning, rest → note). */
 export const SARIF_LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = {

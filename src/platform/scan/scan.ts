@@ -3,29 +3,34 @@
  * streamed), sniffs and scans each one, and computes verdicts and the summary. The CLI runs this
  * inside a worker with memory and time limits (isolate.ts).
  */
-import { lstatSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { AisfError } from '../../errors.js';
-import { SEVERITIES, type Severity } from '../../evidence/test-plugin.js';
+import { listFiles, type ScanReport, summarize } from './files.js';
 import { FORMAT_SCANNERS } from './formats.js';
 import { loadHdf5, NeedHdf5Error } from './keras/index.js';
 import { ScanSession } from './session.js';
 import { BufferSource, FileSource, type Source, sha256Of } from './source.js';
 import { type FileScanResult, type ScanOptions, SEVERITY_RANK, type Verdict } from './types.js';
 
-/** Counts over all scanned files. */
-export interface ScanSummary {
-  files: number;
-  verdicts: Record<Verdict, number>;
-  findings: Record<Severity, number>;
-  /** Highest finding severity, or null if none. */
-  highest: Severity | null;
-}
+export { listFiles, type ScanReport, type ScanSummary, summarize } from './files.js';
 
-/** The machine-readable result of `aisf scan` (`--format json`). */
-export interface ScanReport {
-  results: FileScanResult[];
-  summary: ScanSummary;
+/** Files up to this size are read whole and scanned from memory. */
+const SMALL_FILE_BYTES = 4 * 1024 * 1024;
+/** The first read of every file; a shorter file needs no fstat. */
+const SMALL_READ = 64 * 1024;
+/** Reused first-read buffer (the read part of scanFile is synchronous). */
+const SCRATCH = new Uint8Array(SMALL_READ);
+
+/** Reads into `into` from `position` until it is full or the file ends; returns the bytes read. */
+function readFull(fd: number, into: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < into.length) {
+    const got = readSync(fd, into, done, into.length - done, position + done);
+    if (got === 0) break;
+    done += got;
+  }
+  return done;
 }
 
 /** Verdict from a session: errors win (fail closed), then unknown, then findings ≥ low. */
@@ -94,13 +99,39 @@ function scanSource(
  */
 export async function scanFile(path: string, options: ScanOptions = {}): Promise<FileScanResult> {
   const abs = resolve(path);
-  let size: number;
+  let fd: number;
   try {
-    size = statSync(abs).size;
+    fd = openSync(abs, 'r');
   } catch (cause) {
     throw new AisfError('E_FILE_NOT_FOUND', `cannot scan ${path}: no such file`, { cause });
   }
-  const source = new FileSource(abs, size);
+  let source: BufferSource | FileSource;
+  try {
+    // Read up to 64 KiB first: a file shorter than that (most configs, pickles, small models) is
+    // then complete without an fstat, and one buffer serves sniffing, hashing and parsing.
+    const first = SCRATCH;
+    const got = readFull(fd, first, 0);
+    if (got < SMALL_READ) {
+      closeSync(fd);
+      source = new BufferSource(first.slice(0, got));
+    } else {
+      const size = fstatSync(fd).size;
+      if (size <= SMALL_FILE_BYTES) {
+        const bytes = new Uint8Array(size);
+        bytes.set(first);
+        const done = SMALL_READ + readFull(fd, bytes.subarray(SMALL_READ), SMALL_READ);
+        closeSync(fd);
+        source = new BufferSource(bytes.subarray(0, done));
+      } else source = new FileSource(abs, size, fd);
+    }
+  } catch (cause) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    throw new AisfError('E_FILE_READ', `cannot read ${path}`, { cause });
+  }
   try {
     try {
       return scanSource(source, path, dirname(abs), options);
@@ -110,7 +141,7 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
       return scanSource(source, path, dirname(abs), options);
     }
   } finally {
-    source.close();
+    if (source instanceof FileSource) source.close();
   }
 }
 
@@ -131,55 +162,6 @@ export function scanBytes(
 export interface ScanPathsOptions extends ScanOptions {
   /** Descend into sub-folders. @default false (a folder's own files only) */
   recursive?: boolean;
-}
-
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__']);
-
-/** Expands paths to the files to scan (sorted; folders walked, `.git` skipped, symlinked folders not followed). */
-export function listFiles(paths: readonly string[], recursive: boolean): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir).sort();
-    } catch (cause) {
-      throw new AisfError('E_FILE_READ', `cannot list folder ${dir}`, { cause });
-    }
-    for (const name of entries) {
-      const full = join(dir, name);
-      const st = lstatSync(full);
-      if (st.isDirectory()) {
-        if (recursive && !SKIP_DIRS.has(name) && depth < 64) walk(full, depth + 1);
-      } else if (st.isFile() || st.isSymbolicLink()) out.push(full);
-    }
-  };
-  for (const p of paths) {
-    let st: ReturnType<typeof statSync>;
-    try {
-      st = statSync(p);
-    } catch (cause) {
-      throw new AisfError('E_FILE_NOT_FOUND', `${p} does not exist; check the path`, { cause });
-    }
-    if (st.isDirectory()) walk(p, 0);
-    else out.push(p);
-  }
-  return out;
-}
-
-/** Builds the summary of a list of results. */
-export function summarize(results: readonly FileScanResult[]): ScanSummary {
-  const verdicts: Record<Verdict, number> = { clean: 0, findings: 0, error: 0, unknown: 0 };
-  const findings = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  let highest: Severity | null = null;
-  for (const r of results) {
-    verdicts[r.verdict]++;
-    for (const f of r.findings) {
-      findings[f.severity]++;
-      if (highest === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[highest])
-        highest = f.severity;
-    }
-  }
-  return { files: results.length, verdicts, findings, highest };
 }
 
 /**

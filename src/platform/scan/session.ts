@@ -15,7 +15,13 @@ import {
 } from './types.js';
 
 /** What a container tells the scanner of a member: how the victim loader will read it. */
-export type BlobContext = 'pytorch' | 'pytorch-legacy' | 'numpy' | 'joblib' | 'keras';
+export type BlobContext =
+  | 'pytorch'
+  | 'pytorch-legacy'
+  | 'pytorch-tar'
+  | 'numpy'
+  | 'joblib'
+  | 'keras';
 
 /** Bytes to scan: a top-level file or an archive member. */
 export interface Blob {

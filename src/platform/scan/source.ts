@@ -3,7 +3,7 @@
  * scanned with bounded memory), an in-memory buffer, or a slice of either (a stored zip member).
  */
 
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ScanParseError } from './types.js';
 
@@ -25,7 +25,8 @@ export class BufferSource implements Source {
   read(offset: number, length: number): Uint8Array {
     return this.bytes.subarray(Math.min(offset, this.size), Math.min(offset + length, this.size));
   }
-  all(_limit: number): Uint8Array {
+  all(limit: number): Uint8Array {
+    if (this.size > limit) throw tooLarge(this.size, limit);
     return this.bytes;
   }
 }
@@ -59,8 +60,9 @@ export class FileSource implements Source {
   private readonly fd: number;
   readonly size: number;
   private cache: Uint8Array | undefined;
-  constructor(path: string, size: number) {
-    this.fd = openSync(path, 'r');
+  /** Opens `path` (or adopts an open descriptor `fd`, which close() then closes). */
+  constructor(path: string, size: number, fd?: number) {
+    this.fd = fd ?? openSync(path, 'r');
     this.size = size;
   }
   read(offset: number, length: number): Uint8Array {
@@ -86,14 +88,17 @@ export class FileSource implements Source {
   }
 }
 
-/** Streams a Source through SHA-256 in 4 MiB chunks (bounded memory). */
+/** Streams a Source through SHA-256 in 8 MiB chunks (bounded memory, few syscalls). */
 export function sha256Of(source: Source): string {
-  const hash = createHash('sha256');
-  const chunk = 4 * 1024 * 1024;
+  // One-shot crypto.hash for what fits one read (no Hash object per small file or member).
+  if (source instanceof BufferSource) return hash('sha256', source.bytes, 'hex');
+  const chunk = 8 * 1024 * 1024;
+  if (source.size <= chunk) return hash('sha256', source.read(0, source.size), 'hex');
+  const digest = createHash('sha256');
   for (let offset = 0; offset < source.size; offset += chunk) {
-    hash.update(source.read(offset, chunk));
+    digest.update(source.read(offset, chunk));
   }
-  return hash.digest('hex');
+  return digest.digest('hex');
 }
 
 /** Little-endian readers with bounds checks: a read past the end is a ScanParseError. */
@@ -196,8 +201,14 @@ export function latin1(bytes: Uint8Array): string {
 
 /** True if `bytes` starts with `prefix` at `at`. */
 export function startsWith(bytes: Uint8Array, prefix: readonly number[] | string, at = 0): boolean {
-  const p = typeof prefix === 'string' ? [...prefix].map((c) => c.charCodeAt(0)) : prefix;
-  if (bytes.length < at + p.length) return false;
-  for (let i = 0; i < p.length; i++) if (bytes[at + i] !== p[i]) return false;
+  if (bytes.length < at + prefix.length) return false;
+  if (typeof prefix === 'string') {
+    // Magic strings are ASCII: compare code units directly (no array per call; this runs for
+    // every sniffer on every file).
+    for (let i = 0; i < prefix.length; i++)
+      if (bytes[at + i] !== prefix.charCodeAt(i)) return false;
+    return true;
+  }
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
   return true;
 }

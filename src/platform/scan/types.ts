@@ -102,7 +102,12 @@ export class ScanParseError extends Error {
     message: string,
     readonly offset?: number,
   ) {
+    // Sniffers and bounded parsers throw these on every hostile or foreign file; a stack trace
+    // (the costly part of `new Error`) is never shown for them, so none is captured.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 

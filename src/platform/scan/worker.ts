@@ -1,5 +1,9 @@
-/** @module Worker-thread entry: scans the files it is given and posts one message per file (see isolate.ts). */
-import { parentPort, workerData } from 'node:worker_threads';
+/**
+ * @module Worker-thread entry: waits for one job (files + options), scans the files in order and
+ * posts one message per file (see isolate.ts). The job arrives by message so the parent can start
+ * this worker — and its module loading — before it has listed the files.
+ */
+import { parentPort } from 'node:worker_threads';
 import { scanFile } from './scan.js';
 import type { ScanOptions } from './types.js';
 
@@ -8,18 +12,19 @@ interface Job {
   options: ScanOptions;
 }
 
-const job = workerData as Job;
-for (const [index, file] of job.files.entries()) {
-  parentPort?.postMessage({ type: 'start', index });
-  try {
-    const result = await scanFile(file, job.options);
-    parentPort?.postMessage({ type: 'result', index, result });
-  } catch (error) {
-    parentPort?.postMessage({
-      type: 'failed',
-      index,
-      message: error instanceof Error ? error.message : String(error),
-    });
+parentPort?.once('message', async (job: Job) => {
+  for (const [index, file] of job.files.entries()) {
+    parentPort?.postMessage({ type: 'start', index });
+    try {
+      const result = await scanFile(file, job.options);
+      parentPort?.postMessage({ type: 'result', index, result });
+    } catch (error) {
+      parentPort?.postMessage({
+        type: 'failed',
+        index,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
-}
-parentPort?.postMessage({ type: 'done' });
+  parentPort?.postMessage({ type: 'done' });
+});

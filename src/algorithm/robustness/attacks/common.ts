@@ -190,6 +190,61 @@ export function writeAdversarial(
   out.set(x);
 }
 
+/**
+ * The float32 interval each value of an L∞ adversarial example is clamped to by
+ * writeAdversarial — [max(lo, ⌈x − ε⌉₃₂), min(hi, ⌊x + ε⌋₃₂)] — computed once per batch, so
+ * iterative attacks (PGD) do not recompute it every step.
+ */
+export function linfBounds(
+  x: Float32Array,
+  eps: number,
+  range: ValueRange,
+): { lo: Float32Array; hi: Float32Array } {
+  const lo = new Float32Array(x.length);
+  const hi = new Float32Array(x.length);
+  const rlo = f32Ceil(range.lo);
+  const rhi = f32Floor(range.hi);
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i] as number;
+    lo[i] = Math.max(rlo, f32Ceil(xi - eps));
+    hi[i] = Math.min(rhi, f32Floor(xi + eps));
+  }
+  return { lo, hi };
+}
+
+/**
+ * One L∞ PGD step over a whole batch, in place: cur ← clamp(fround(x₀ + Π_ε(clip(cur +
+ * step·sign(g)) − x₀)), bounds) — value for value what stepDirection, clip, projectBall and
+ * writeAdversarial compute (same operations in the same order), fused into one pass without
+ * per-sample buffers. `step` carries the sign (negative for targeted attacks).
+ */
+export function linfStep(
+  cur: Float32Array,
+  x0: Float32Array,
+  g: Float32Array,
+  step: number,
+  eps: number,
+  range: ValueRange,
+  bounds: { lo: Float32Array; hi: Float32Array },
+): void {
+  const { lo, hi } = range;
+  const blo = bounds.lo;
+  const bhi = bounds.hi;
+  for (let i = 0; i < cur.length; i++) {
+    const gi = g[i] as number;
+    const d = gi > 0 ? 1 : gi < 0 ? -1 : 0;
+    let v = (cur[i] as number) + step * d;
+    v = v < lo ? lo : v > hi ? hi : v;
+    const x0i = x0[i] as number;
+    let delta = v - x0i;
+    delta = delta > eps ? eps : delta < -eps ? -eps : delta;
+    const f = Math.fround(x0i + delta);
+    const a = blo[i] as number;
+    const b = bhi[i] as number;
+    cur[i] = f < a ? a : f > b ? b : f;
+  }
+}
+
 /** Per-sample L∞ and L2 distances between two batches. */
 export function perturbationNorms(
   x: Tensor<Float32Array>,

@@ -1,4 +1,20 @@
-/** @module White-box evasion attacks through the engine's input gradients: FGSM and PGD (L∞, L2). */
+/**
+ * @module Evasion attacks: white-box through the engine's input gradients (FGSM, PGD L∞/L2) and
+ * black-box through predictions only, listed in one registry.
+ */
+export {
+  type AttackDescriptor,
+  type AttackKind,
+  type AttackOutcome,
+  type AttackRunContext,
+  type AttackSpec,
+  type ParamValue,
+  type PredictModel,
+  type QueryStats,
+  queryStats,
+  type RunnerModel,
+  requireGradients,
+} from './attack.js';
 export {
   type AttackModel,
   argmaxRows,
@@ -10,7 +26,22 @@ export {
   projectBall,
   stepDirection,
 } from './common.js';
-export { FGSM_DEFAULTS, type FgsmOptions, fgsm } from './fgsm/index.js';
+export {
+  DEEPFOOL_DEFAULTS,
+  DEEPFOOL_PRESETS,
+  type DeepFoolOptions,
+  type DeepFoolPreset,
+  deepFool,
+  deepFoolAttack,
+} from './deepfool/index.js';
+export { FGSM_DEFAULTS, type FgsmOptions, fgsm, fgsmAttack } from './fgsm/index.js';
+export {
+  HOPSKIPJUMP_DEFAULTS,
+  type HopSkipJumpOptions,
+  type HopSkipJumpResult,
+  hopSkipJump,
+  hopSkipJumpAttack,
+} from './hopskipjump/index.js';
 export {
   PGD_PRESET_NAMES,
   PGD_PRESETS,
@@ -18,5 +49,15 @@ export {
   type PgdParams,
   type PgdPreset,
   pgd,
+  pgdAttack,
   pgdParams,
 } from './pgd/index.js';
+export { ATTACK_IDS, ATTACKS, checkUniqueIds, findAttack } from './registry.js';
+export {
+  type BlackBoxResult,
+  SQUARE_DEFAULTS,
+  type SquareOptions,
+  square,
+  squareAttack,
+  squareFraction,
+} from './square/index.js';

@@ -13,10 +13,11 @@ import { AisfError } from '../../../errors.js';
 import { defineTest, type Finding, type TestResult } from '../../../evidence/test-plugin.js';
 import { NORMS } from '../attacks/common.js';
 import { PGD_PRESET_NAMES } from '../attacks/pgd/index.js';
-import { ATTACK_NAMES, evaluateRobustness } from '../runner.js';
+import { ATTACK_IDS } from '../attacks/registry.js';
+import { evaluateRobustness } from '../runner.js';
 
 const attackSchema = z.object({
-  name: z.enum(ATTACK_NAMES),
+  name: z.enum(ATTACK_IDS as [string, ...string[]]),
   /** @default [0.3] (ART) */
   eps: z.array(z.number().min(0)).min(1).optional(),
   norm: z.enum(NORMS).default('inf'),
@@ -24,6 +25,17 @@ const attackSchema = z.object({
   epsStep: z.number().positive().optional(),
   maxIter: z.number().int().positive().optional(),
   randomStart: z.boolean().optional(),
+  /** Black-box attacks (square, hopskipjump): per-sample query budget. @default 10000 */
+  maxQueries: z.number().int().positive().optional(),
+});
+
+/** Randomized-smoothing certification (Cohen et al.): defaults n0 100, n 1000, α 0.001. */
+const certifySchema = z.object({
+  sigma: z.number().positive(),
+  n0: z.number().int().positive().optional(),
+  n: z.number().int().positive().optional(),
+  alpha: z.number().gt(0).lt(1).optional(),
+  radii: z.array(z.number().min(0)).min(1).optional(),
 });
 
 /** The plugin's configuration (validated with zod). */
@@ -44,6 +56,8 @@ export const robustnessConfig = z.object({
   /** Corruption names or 'all'. @default [] */
   corruptions: z.union([z.literal('all'), z.array(z.string().min(1))]).default([]),
   severities: z.array(z.number().int().min(1).max(5)).min(1).default([1, 2, 3, 4, 5]),
+  /** Certify the smoothed classifier too; reports certifiedAccuracy@<radius>. */
+  certify: certifySchema.optional(),
   /** Use only the first n samples. */
   limit: z.number().int().positive().optional(),
   seed: z.number().int().default(0),
@@ -146,11 +160,23 @@ export const robustnessTest = defineTest({
             name: a.name,
             norm: a.norm,
             ...(a.eps ? { eps: a.eps } : {}),
-            ...(a.preset ? { preset: a.preset as (typeof PGD_PRESET_NAMES)[number] } : {}),
+            ...(a.preset ? { preset: a.preset } : {}),
             ...(a.epsStep !== undefined ? { epsStep: a.epsStep } : {}),
             ...(a.maxIter !== undefined ? { maxIter: a.maxIter } : {}),
             ...(a.randomStart !== undefined ? { randomStart: a.randomStart } : {}),
+            ...(a.maxQueries !== undefined ? { maxQueries: a.maxQueries } : {}),
           })),
+          ...(config.certify
+            ? {
+                certify: {
+                  sigma: config.certify.sigma,
+                  ...(config.certify.n0 !== undefined ? { n0: config.certify.n0 } : {}),
+                  ...(config.certify.n !== undefined ? { n: config.certify.n } : {}),
+                  ...(config.certify.alpha !== undefined ? { alpha: config.certify.alpha } : {}),
+                  ...(config.certify.radii ? { radii: config.certify.radii } : {}),
+                },
+              }
+            : {}),
           corruptions: config.corruptions,
           severities: config.severities,
           seed: config.seed,
@@ -173,6 +199,8 @@ export const robustnessTest = defineTest({
       };
       for (const a of report.attacks)
         metrics[`adversarialAccuracy@${a.name}:${a.norm}:${a.eps}`] = a.accuracy;
+      for (const c of report.certification?.certifiedAccuracy ?? [])
+        metrics[`certifiedAccuracy@${c.radius}`] = c.accuracy;
       const findings: Finding[] = [];
       for (const [metric, min] of Object.entries(config.minimums)) {
         if (min === undefined) continue;
@@ -195,7 +223,12 @@ export const robustnessTest = defineTest({
         status: 'completed',
         metrics,
         findings,
-        details: { clean: report.clean, attacks: report.attacks, corruptions: report.corruptions },
+        details: {
+          clean: report.clean,
+          attacks: report.attacks,
+          corruptions: report.corruptions,
+          ...(report.certification ? { certification: report.certification } : {}),
+        },
         modelSha256: await sha256(modelFile),
         dataSha256: await sha256(dataFile),
       };

@@ -44,6 +44,23 @@ describe('test.robustness.adversarial', () => {
     expect(r.modelSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('runs black-box attacks within their budget and certifies', async () => {
+    const config = robustnessTest.configSchema.parse({
+      ...base,
+      limit: 10,
+      attacks: [{ name: 'square', eps: [0.1], maxIter: 20, maxQueries: 12 }],
+      certify: { sigma: 0.25, n0: 10, n: 50, radii: [0, 0.25] },
+    });
+    const r = await robustnessTest.run(config, { cwd });
+    expect(r.status).toBe('completed');
+    const details = r.details as { attacks: { queries: { max: number } }[] };
+    expect(details.attacks[0]?.queries.max).toBeLessThanOrEqual(12);
+    expect(typeof r.metrics['adversarialAccuracy@square:inf:0.1']).toBe('number');
+    expect(r.metrics['certifiedAccuracy@0.25']).toBeLessThanOrEqual(
+      r.metrics['certifiedAccuracy@0'] as number,
+    );
+  });
+
   it('reports a missing file or array as an error, never as passed', async () => {
     const missing = await robustnessTest.run(
       robustnessTest.configSchema.parse({ ...base, model: 'nope.onnx' }),

@@ -44,6 +44,14 @@ export class GuardMonitor {
   readonly riskGauge: Gauge;
   readonly webhookFailures: Counter;
   private buckets: { second: number; total: number; flagged: number }[] = [];
+  /** Running sums over `buckets`, so each request costs O(1) instead of O(window). */
+  private windowTotal = 0;
+  private windowFlagged = 0;
+  /** Label-bound metric children, resolved once per label set (prom-client hashes labels per call). */
+  private readonly bound = new Map<
+    string,
+    { requests: { inc(): void }; latency: { observe(v: number): void } }
+  >();
   level: RiskLevel = 'green';
 
   constructor(
@@ -97,38 +105,55 @@ export class GuardMonitor {
 
   /** Records one finished request. `flagged`: blocked, routed, or a scanner fired. */
   observe(route: string, action: string, seconds: number, flagged: boolean, reason?: string): void {
-    this.requests.inc({ route, action });
+    const key = `${route}\u0000${action}`;
+    let bound = this.bound.get(key);
+    if (!bound) {
+      bound = {
+        requests: this.requests.labels({ route, action }),
+        latency: this.latency.labels({ route }),
+      };
+      this.bound.set(key, bound);
+    }
+    bound.requests.inc();
     if (action === 'block' && reason) this.blocks.inc({ route, reason });
-    this.latency.observe({ route }, seconds);
+    bound.latency.observe(seconds);
     const second = Math.floor(this.now() / 1000);
     let bucket = this.buckets[this.buckets.length - 1];
     if (!bucket || bucket.second !== second) {
       bucket = { second, total: 0, flagged: 0 };
       this.buckets.push(bucket);
-      const oldest = second - this.config.windowSeconds;
-      while ((this.buckets[0]?.second ?? second) <= oldest) this.buckets.shift();
     }
     bucket.total++;
-    if (flagged) bucket.flagged++;
-    this.updateLevel();
+    this.windowTotal++;
+    if (flagged) {
+      bucket.flagged++;
+      this.windowFlagged++;
+    }
+    this.updateLevel(second);
+  }
+
+  /** Drops buckets that left the window (and their counts from the running sums). */
+  private evict(second: number): void {
+    const oldest = second - this.config.windowSeconds;
+    while (this.buckets.length > 0 && (this.buckets[0] as { second: number }).second <= oldest) {
+      const b = this.buckets.shift() as { total: number; flagged: number };
+      this.windowTotal -= b.total;
+      this.windowFlagged -= b.flagged;
+    }
   }
 
   /** The detection rate over the window and the request count. */
   rate(): { total: number; flagged: number; rate: number } {
-    const oldest = Math.floor(this.now() / 1000) - this.config.windowSeconds;
-    let total = 0;
-    let flagged = 0;
-    for (const b of this.buckets) {
-      if (b.second > oldest) {
-        total += b.total;
-        flagged += b.flagged;
-      }
-    }
+    this.evict(Math.floor(this.now() / 1000));
+    const total = this.windowTotal;
+    const flagged = this.windowFlagged;
     return { total, flagged, rate: total === 0 ? 0 : flagged / total };
   }
 
-  private updateLevel(): void {
-    const { total, rate } = this.rate();
+  private updateLevel(second: number): void {
+    this.evict(second);
+    const total = this.windowTotal;
+    const rate = total === 0 ? 0 : this.windowFlagged / total;
     const level: RiskLevel =
       total < this.config.minRequests
         ? 'green'

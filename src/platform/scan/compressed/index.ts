@@ -3,49 +3,15 @@
  * with a byte cap and a ratio cap and their content scanned; bzip2, xz, lz4, zstd and 7z are
  * recognised but not decompressed — their verdict is `error`, never `clean` (fail closed).
  */
-import { Gunzip } from 'fflate';
+import { inflateCapped } from '../inflate.js';
 import { inflateBounded } from '../pickle/index.js';
 import type { Blob, FormatScanner, ScanSession } from '../session.js';
 import { BufferSource, startsWith } from '../source.js';
 import { ScanParseError } from '../types.js';
 
 function gunzipBounded(bytes: Uint8Array, cap: number): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const gz = new Gunzip((chunk) => {
-    total += chunk.length;
-    if (total > cap) throw new ScanParseError(`gzip stream inflates past ${cap} bytes`);
-    chunks.push(chunk);
-  });
-  try {
-    const step = 1 << 20;
-    for (let i = 0; i < bytes.length; i += step)
-      gz.push(bytes.subarray(i, i + step), i + step >= bytes.length);
-  } catch (error) {
-    if (error instanceof ScanParseError) throw error;
-    throw new ScanParseError(
-      `corrupt gzip stream (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  // RFC 1952 trailer: ISIZE = input size mod 2^32. A truncated stream fails it.
-  const n = bytes.length;
-  const isize =
-    n < 18
-      ? -1
-      : ((bytes[n - 4] as number) |
-          ((bytes[n - 3] as number) << 8) |
-          ((bytes[n - 2] as number) << 16) |
-          ((bytes[n - 1] as number) << 24)) >>>
-        0;
-  if (isize !== total % 2 ** 32)
-    throw new ScanParseError('gzip stream is truncated or corrupt (size trailer mismatch)');
-  return out;
+  // zlib checks each member's CRC-32 and ISIZE trailer (RFC 1952): a truncated stream throws.
+  return inflateCapped('gzip', bytes, cap, 'gzip stream');
 }
 
 function innerName(name: string): string {

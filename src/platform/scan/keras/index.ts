@@ -1,7 +1,8 @@
 /**
  * @module Keras scanners: `config.json` of a `.keras` v3 archive (and a bare Keras JSON config),
- * and Keras HDF5 `.h5` files (root attributes `model_config`/`training_config`, read with the
- * h5wasm HDF5 library). The `.keras` zip itself is walked by the zip scanner.
+ * and HDF5 files (Keras `.h5`): every group, dataset and attribute walked by a bounded reader
+ * (hdf5.ts), with libhdf5 (h5wasm) as the fallback for layouts it does not implement. The
+ * `.keras` zip itself is walked by the zip scanner.
  */
 import { randomBytes } from 'node:crypto';
 import fs, { rmSync, writeFileSync } from 'node:fs';
@@ -9,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonStrict } from '../json.js';
 import type { Blob, FormatScanner, ScanSession } from '../session.js';
-import { latin1, type Source, startsWith, utf8 } from '../source.js';
+import { BufferSource, latin1, startsWith, utf8 } from '../source.js';
 import { ScanParseError } from '../types.js';
+import { pickleScanner } from '../pickle/index.js';
+import { Hdf5Unsupported, walkHdf5 } from './hdf5.js';
 import { walkKerasConfig } from './walk.js';
 
 /** Parses and walks a Keras JSON config blob. */
@@ -81,16 +84,84 @@ function hdf5Path(blob: Blob, session: ScanSession): { path: string; cleanup: ()
   return { path, cleanup: () => rmSync(path, { force: true }) };
 }
 
-/** True if any ASCII needle occurs in the source (chunked, with overlap). */
-function containsAny(source: Source, needles: readonly string[]): boolean {
-  const chunk = 4 * 1024 * 1024;
-  const overlap = Math.max(...needles.map((n) => n.length));
-  const bufs = needles.map((n) => Buffer.from(n, 'latin1'));
-  for (let offset = 0; offset < source.size; offset += chunk) {
-    const bytes = Buffer.from(source.read(offset, chunk + overlap));
-    if (bufs.some((b) => bytes.includes(b))) return true;
-  }
-  return false;
+const PICKLE_PROBE = { size: 0, name: '', nested: true };
+
+/** Scans bytes found inside an HDF5 file as a nested member when they parse as a pickle. */
+function scanEmbeddedPickle(blob: Blob, session: ScanSession, where: string, bytes: Uint8Array) {
+  if (bytes.length < 4) return;
+  const source = new BufferSource(bytes);
+  const probe = { ...PICKLE_PROBE, head: bytes.subarray(0, 65_536), size: bytes.length, source };
+  if (!pickleScanner.sniff(probe)) return;
+  session.scanMember(blob, where, source);
+}
+
+function memberOf(blob: Blob, where: string): Blob {
+  return {
+    ...blob,
+    location: {
+      ...blob.location,
+      member: `${blob.location.member ? `${blob.location.member}!/` : ''}${where}`,
+    },
+  };
+}
+
+const TRAVERSAL = /(^|[\\/])\.\.([\\/]|$)|^[\\/]|^[A-Za-z]:/;
+
+/**
+ * Walks every group, dataset and attribute with the bounded reader: Keras JSON configs anywhere
+ * (root `model_config`/`training_config`, and layer configs stored as attributes of any group),
+ * pickled objects in attribute values and small datasets (PyTables/pandas store Python objects
+ * pickled; loading them runs the pickle), external links and external data files.
+ */
+function scanHdf5Native(blob: Blob, session: ScanSession): string {
+  let label = 'hdf5';
+  walkHdf5(
+    blob.source,
+    (object) => {
+      for (const attr of object.attributes) {
+        const where = `${object.path === '/' ? '' : object.path}@${attr.name}`;
+        const first = attr.strings?.[0];
+        const rootConfig =
+          object.path === '/' && (attr.name === 'model_config' || attr.name === 'training_config');
+        if (rootConfig) {
+          label = 'keras-h5';
+          if (first === undefined)
+            throw new ScanParseError(`HDF5 attribute ${attr.name} is not a string`);
+          scanKerasJson(session, memberOf(blob, where), first);
+        } else if (first !== undefined && /^\s*\{/.test(first) && first.includes('"class_name"')) {
+          // A Keras config stored on another group (custom savers, layer configs): walk it too.
+          try {
+            scanKerasJson(session, memberOf(blob, where), first);
+          } catch (error) {
+            if (!(error instanceof ScanParseError)) throw error;
+          }
+        }
+        for (const [i, bytes] of (attr.blobs ?? []).slice(0, 1000).entries())
+          scanEmbeddedPickle(blob, session, attr.blobs?.length === 1 ? where : `${where}[${i}]`, bytes);
+      }
+      for (const [i, bytes] of (object.data ?? []).slice(0, 1000).entries())
+        scanEmbeddedPickle(blob, session, object.data?.length === 1 ? object.path : `${object.path}[${i}]`, bytes);
+      for (const link of object.links) {
+        if (link.kind !== 'external') continue;
+        const file = link.target.split(':')[0] ?? '';
+        session.report(
+          'scan.hdf5.external-link',
+          TRAVERSAL.test(file) ? 'high' : 'medium',
+          `external link ${JSON.stringify(link.name.slice(0, 100))} in ${object.path} points into another file (${JSON.stringify(link.target.slice(0, 200))}); HDF5 readers open it when the link is followed`,
+          memberOf(blob, `${object.path === '/' ? '' : object.path}/${link.name}`).location,
+        );
+      }
+      for (const file of object.externalFiles)
+        session.report(
+          'scan.hdf5.external-data',
+          TRAVERSAL.test(file) ? 'high' : 'medium',
+          `dataset ${object.path} stores its data in the external file ${JSON.stringify(file.slice(0, 200))}`,
+          memberOf(blob, object.path).location,
+        );
+    },
+    { maxValueBytes: Math.min(session.limits.maxMemberBytes, 256 * 1024 * 1024) },
+  );
+  return label;
 }
 
 /** Keras HDF5 (`.h5`) and other HDF5 files. */
@@ -99,10 +170,12 @@ export const hdf5Scanner: FormatScanner = {
   title: 'HDF5 (Keras .h5)',
   sniff: (probe) => startsWith(probe.head, HDF5_MAGIC),
   scan(blob, session) {
-    // Fast path: without fractal heaps (dense attribute storage) every attribute name sits
-    // verbatim in an uncompressed object header, so a file without these names has no Keras config.
-    if (!containsAny(blob.source, ['model_config', 'training_config', 'FHDB', 'FHIB']))
-      return 'hdf5';
+    try {
+      return scanHdf5Native(blob, session);
+    } catch (error) {
+      if (!(error instanceof Hdf5Unsupported)) throw error;
+    }
+    // Structures the bounded reader does not implement: libhdf5 (h5wasm) reads the root config.
     if (!h5) throw new NeedHdf5Error();
     const { path, cleanup } = hdf5Path(blob, session);
     let file: InstanceType<H5['File']> | undefined;

@@ -4,7 +4,7 @@
  * deny-list only raises it to critical. A stream that does not parse to STOP makes the file `error`
  * (its findings are kept: a partial pickle still runs its prefix, picklescan GHSA-9gvj-pp9x-gcfr).
  */
-import { Inflate } from 'fflate';
+import { inflateCapped } from '../inflate.js';
 import type { Blob, BlobContext, FormatScanner, ScanSession } from '../session.js';
 import { extensionOf } from '../session.js';
 import type { ScanLocation } from '../types.js';
@@ -86,59 +86,15 @@ function nestedCandidate(v: Value, maxBytes: number): Uint8Array | undefined {
   return bytes[0] === 0x80 && (bytes[1] as number) <= 5 && bytes.length >= 4 ? bytes : undefined;
 }
 
-/** zlib-inflates with an output cap; undefined if not zlib or over the cap. */
+/** zlib-inflates with an output cap; undefined if not zlib, corrupt, truncated or over the cap. */
 export function inflateBounded(bytes: Uint8Array, maxBytes: number): Uint8Array | undefined {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let over = false;
+  if (bytes.length < 6 || ((bytes[0] as number) * 256 + (bytes[1] as number)) % 31 !== 0)
+    return undefined;
   try {
-    const inflate = new Inflate((chunk) => {
-      total += chunk.length;
-      if (total > maxBytes) over = true;
-      else chunks.push(chunk);
-    });
-    const header = bytes.subarray(0, 2);
-    if (((header[0] as number) * 256 + (header[1] as number)) % 31 !== 0) return undefined;
-    const body = bytes.subarray(2);
-    const step = 1 << 16;
-    for (let i = 0; i < body.length && !over; i += step) {
-      inflate.push(body.subarray(i, i + step), i + step >= body.length);
-    }
+    return inflateCapped('zlib', bytes, maxBytes, 'zlib stream');
   } catch {
     return undefined;
   }
-  if (over || bytes.length < 6) return undefined;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  // RFC 1950 trailer: Adler-32 of the data, big-endian. A truncated stream fails it.
-  const t = bytes.length - 4;
-  const want =
-    (((bytes[t] as number) << 24) |
-      ((bytes[t + 1] as number) << 16) |
-      ((bytes[t + 2] as number) << 8) |
-      (bytes[t + 3] as number)) >>>
-    0;
-  return adler32(out) === want ? out : undefined;
-}
-
-/** Adler-32 (RFC 1950 §8.2). */
-export function adler32(data: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < data.length; ) {
-    const end = Math.min(i + 5552, data.length);
-    for (; i < end; i++) {
-      a += data[i] as number;
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
-  return ((b << 16) | a) >>> 0;
 }
 
 /** joblib NumpyArrayWrapper: how many raw bytes follow its BUILD (joblib `read_array`). */
@@ -313,6 +269,17 @@ export function scanPickleBytes(
       if (persistentIds.length < 1_000_000) persistentIds.push(pid);
       const where = at(loc, off, base);
       const ctx = options.context;
+      if (ctx === 'pytorch-tar') {
+        // tar checkpoints: the id is a decimal key, looked up with int(saved_id) (legacy_load)
+        if (pid.t === 'str' && /^\d{1,18}$/.test(pid.v)) return;
+        session.report(
+          'scan.pickle.persistent-id-unexpected',
+          'medium',
+          'persistent id of a tar checkpoint is not a decimal object key',
+          where,
+        );
+        return;
+      }
       if (ctx !== 'pytorch' && ctx !== 'pytorch-legacy') {
         session.report(
           'scan.pickle.persistent-id',

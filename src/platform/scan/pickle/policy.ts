@@ -168,6 +168,10 @@ export const ALLOWED_IMPORTS: ReadonlySet<string> = new Set([
   'torch.serialization._get_layout',
   'torch.storage.UntypedStorage',
   'torch.storage.TypedStorage',
+  // legacy tensor classes named in the `tensors` records of tar checkpoints (torch `_tensor_classes`)
+  ...['Double', 'Float', 'Half', 'BFloat16', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool'].map(
+    (t) => `torch.${t}Tensor`,
+  ),
   // TorchScript archives rebuild lists and tensors with these (torch/jit/_pickle.py)
   'torch.jit._pickle.build_intlist',
   'torch.jit._pickle.build_floatlist',
@@ -356,6 +360,8 @@ export const DENIED_IMPORTS: readonly string[] = [
   'saferpickle',
 ];
 
+const DENIED_SET: ReadonlySet<string> = new Set(DENIED_IMPORTS);
+
 /** Python 2 names the unpickler maps for protocols < 3 (CPython `_compat_pickle`; CVE-2025-10155). */
 const COMPAT_MODULES: Readonly<Record<string, string>> = {
   __builtin__: 'builtins',
@@ -422,10 +428,12 @@ export function resolveImport(module: string, name: string, proto: number): stri
 
 /** The deny-list entry that matches `full` (prefix on dotted segments), if any. */
 export function deniedEntry(full: string): string | undefined {
-  for (const entry of DENIED_IMPORTS) {
-    if (full === entry || full.startsWith(`${entry}.`)) return entry;
+  // The entry is a dotted prefix of `full`: test each prefix against a set (no list scan).
+  for (let dot = full.indexOf('.'); ; dot = full.indexOf('.', dot + 1)) {
+    const prefix = dot < 0 ? full : full.slice(0, dot);
+    if (DENIED_SET.has(prefix)) return prefix;
+    if (dot < 0) return undefined;
   }
-  return undefined;
 }
 
 /** Dunder path segments the unpickler would walk (`numpy.__builtins__`, modelscan#330). */

@@ -1,12 +1,13 @@
 /**
  * @module PyTorch legacy (pre-1.6, non-zip) checkpoints: five pickle streams (magic number,
  * protocol version, sys_info, the object with storage persistent ids, storage keys) followed by
- * raw storage bytes. Zip checkpoints go through the zip scanner (context `pytorch`), legacy tar
- * checkpoints through the tar scanner.
+ * raw storage bytes; and the members of the older tar checkpoints (`sys_info`, `pickle`,
+ * `storages`, `tensors`), whose `storages` and `tensors` interleave pickles with raw records.
+ * Zip checkpoints go through the zip scanner (context `pytorch`).
  */
 import { scanPickleBytes } from '../pickle/index.js';
 import type { Value } from '../pickle/machine.js';
-import type { FormatScanner } from '../session.js';
+import type { Blob, FormatScanner, ScanSession } from '../session.js';
 import { startsWith } from '../source.js';
 import { ScanParseError } from '../types.js';
 
@@ -109,3 +110,84 @@ export const pytorchLegacyScanner: FormatScanner = {
     return 'pytorch-legacy';
   },
 };
+
+/** Reads a pickle at `pos` in a legacy tar member (scanned, findings reported); returns it. */
+function nextPickle(session: ScanSession, bytes: Uint8Array, blob: Blob, pos: number, what: string) {
+  if (pos >= bytes.length)
+    throw new ScanParseError(`legacy PyTorch tar member ends before its ${what} pickle`, pos);
+  return scanPickleBytes(
+    session,
+    bytes,
+    blob.location,
+    { context: 'pytorch-tar', allowTrailing: true },
+    pos,
+  );
+}
+
+function smallCount(v: Value | undefined, what: string, limit: number): number {
+  if (v?.t !== 'int' || typeof v.v !== 'number' || v.v < 0 || v.v > limit)
+    throw new ScanParseError(`legacy PyTorch tar ${what} is not a count up to ${limit}`);
+  return v.v;
+}
+
+/**
+ * The `storages` and `tensors` members of a tar checkpoint (torch/serialization.py
+ * `legacy_load`): every pickle in them is unpickled by torch.load, so each is scanned; the raw
+ * records between them are measured (int64 element count × element size; tensor headers of ndim,
+ * sizes, strides, offset) so no pickle can hide in them. Bytes after the last record are a finding.
+ */
+export function scanLegacyTarMember(
+  session: ScanSession,
+  blob: Blob,
+  kind: 'storages' | 'tensors',
+): void {
+  const bytes = blob.source.all(session.limits.maxMemberBytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const limit = session.limits.maxMembers * 100;
+  let summary = nextPickle(session, bytes, blob, 0, `${kind} count`);
+  const count = smallCount(summary.values[0], `${kind} count`, limit);
+  let pos = summary.end;
+  for (let i = 0; i < count; i++) {
+    summary = nextPickle(session, bytes, blob, pos, `${kind} record`);
+    pos = summary.end;
+    if (kind === 'storages') {
+      const record = summary.values[0];
+      const type = record?.t === 'tuple' ? record.items[2] : undefined;
+      const size = type?.t === 'global' ? ELEMENT_BYTES[type.name] : undefined;
+      if (size === undefined)
+        throw new ScanParseError('legacy PyTorch storage record has no known storage type', pos);
+      if (pos + 8 > bytes.length) throw new ScanParseError('legacy PyTorch storage truncated', pos);
+      const n = view.getBigInt64(pos, true) * BigInt(size);
+      if (n < 0n || n > BigInt(bytes.length - pos - 8))
+        throw new ScanParseError('legacy PyTorch storage data runs past the member', pos);
+      pos += 8 + Number(n);
+    } else {
+      if (pos + 8 > bytes.length) throw new ScanParseError('legacy PyTorch tensor header truncated', pos);
+      const ndim = view.getInt32(pos, true);
+      if (ndim < 0 || ndim > 64) throw new ScanParseError(`legacy PyTorch tensor has ${ndim} dimensions`, pos);
+      pos += 8 + 16 * ndim + 8;
+      if (pos > bytes.length) throw new ScanParseError('legacy PyTorch tensor header truncated', pos);
+    }
+  }
+  if (kind === 'storages') {
+    // storage views: one more pickle (a list of (target, root, offset, numel) tuples)
+    summary = nextPickle(session, bytes, blob, pos, 'storage views');
+    pos = summary.end;
+  }
+  if (pos !== bytes.length) {
+    session.report(
+      'scan.pickle.trailing-data',
+      'medium',
+      `${bytes.length - pos} bytes after the last ${kind} record (hidden data or a second payload?)`,
+      { ...blob.location, offset: pos },
+    );
+    // A pickle parked there is scanned too: another loader (or a patched torch) may read on.
+    if (bytes[pos] === 0x80 && (bytes[pos + 1] ?? 99) <= 5) {
+      try {
+        nextPickle(session, bytes, blob, pos, 'trailing');
+      } catch (error) {
+        if (!(error instanceof ScanParseError)) throw error;
+      }
+    }
+  }
+}

@@ -2,7 +2,8 @@
  * @module TensorFlow SavedModel / GraphDef scanner (wire-level protobuf walk, field numbers from
  * tensorflow/core/protobuf/saved_model.proto, meta_graph.proto, graph.proto, function.proto):
  * every op of the graph and the function library; Python ops critical, file I/O ops high
- * (ModelScan SavedModelTensorflowOpScan, modelaudit PYTHON_OPS); `keras_metadata.pb` Lambda check;
+ * (ModelScan SavedModelTensorflowOpScan, modelaudit PYTHON_OPS), file-reading and exfiltrating
+ * ops high, any op outside the allow-list (ops.ts) medium; `keras_metadata.pb` Lambda check;
  * asset paths that escape the folder.
  */
 import { unsafePathReason } from '../archive.js';
@@ -12,6 +13,7 @@ import { fields, looksLikeMessage, text, type WireField } from '../protobuf.js';
 import type { Blob, FormatScanner, ScanSession } from '../session.js';
 import { baseName, extensionOf } from '../session.js';
 import { ScanParseError } from '../types.js';
+import { EXFIL_OPS, KNOWN_TF_OPS } from './ops.js';
 
 /** Ops that run Python in the loading process. */
 export const PYTHON_OPS = new Set(['PyFunc', 'PyFuncStateless', 'EagerPyFunc', 'PyCall']);
@@ -61,11 +63,28 @@ function checkNode(
       loc,
       ev,
     );
+  else if (EXFIL_OPS.has(op))
+    session.report(
+      'scan.tf.io-op',
+      'high',
+      `${where} node ${JSON.stringify(name.slice(0, 80))} is ${op}: reads files or sends tensors out of the process`,
+      loc,
+      ev,
+    );
   else if (MEDIUM_OPS.has(op))
     session.report(
       'scan.tf.fs-op',
       'medium',
       `${where} node ${JSON.stringify(name.slice(0, 80))} is ${op}`,
+      loc,
+      ev,
+    );
+  else if (op !== '' && !KNOWN_TF_OPS.has(op) && !session.allowImports.has(`tf.op.${op}`))
+    // Default-deny: a custom op runs native code from a library loaded with the model.
+    session.report(
+      'scan.tf.unknown-op',
+      'medium',
+      `${where} node ${JSON.stringify(name.slice(0, 80))} uses op ${JSON.stringify(op.slice(0, 80))}, which is not on aisf's list of TensorFlow ops (a custom op runs native code); allow it with --allow-import tf.op.${op.slice(0, 80)} if you trust it`,
       loc,
       ev,
     );

@@ -4,7 +4,8 @@
  */
 import { checkMemberPath } from '../archive.js';
 import type { Blob, FormatScanner, ScanSession } from '../session.js';
-import { latin1, SliceSource, startsWith } from '../source.js';
+import { scanLegacyTarMember } from '../pytorch/index.js';
+import { latin1, SliceSource, sha256Of, startsWith } from '../source.js';
 import { ScanParseError } from '../types.js';
 
 function field(block: Uint8Array, start: number, len: number): string {
@@ -128,13 +129,31 @@ export const tarScanner: FormatScanner = {
       names.includes(n),
     );
     for (const m of pending) {
-      const context = torchLegacy && m.name === 'pickle' ? 'pytorch-legacy' : undefined;
-      if (torchLegacy && m.name === 'storages') {
-        // Storage records interleave pickles and raw bytes; aisf does not walk them yet (fail closed).
-        session.fail(
-          'legacy PyTorch tar "storages" member is not parsed by aisf; convert the checkpoint',
-          { ...blob.location, member: m.name },
-        );
+      const context =
+        torchLegacy && (m.name === 'pickle' || m.name === 'sys_info') ? 'pytorch-tar' : undefined;
+      if (torchLegacy && (m.name === 'storages' || m.name === 'tensors')) {
+        // Pickles interleaved with raw records: walked record by record (pytorch/index.ts).
+        const source = new SliceSource(src, m.start, m.size);
+        const location = {
+          file: blob.location.file,
+          member: blob.location.member ? `${blob.location.member}!/${m.name}` : m.name,
+        };
+        session.members.push({
+          name: location.member,
+          size: m.size,
+          sha256: sha256Of(source),
+          format: `pytorch-tar-${m.name}`,
+        });
+        try {
+          scanLegacyTarMember(
+            session,
+            { source, name: m.name, location, depth: blob.depth + 1, context: 'pytorch-tar' },
+            m.name,
+          );
+        } catch (error) {
+          if (!(error instanceof ScanParseError)) throw error;
+          session.fail(`pytorch-tar: ${error.message}`, { ...location, ...(error.offset !== undefined ? { offset: error.offset } : {}) });
+        }
         continue;
       }
       session.scanMember(

@@ -1,10 +1,10 @@
 /**
  * @module Zip scanner (PyTorch ≥ 1.6 checkpoints, NumPy .npz, Keras v3 .keras, generic zips).
- * Reads the central directory itself (fflate only inflates), so it can record what extractors
+ * Reads the central directory itself (the platform's zlib only inflates), so it can record what extractors
  * disagree on: local/central header mismatches, duplicate names, encrypted entries, symlinks,
  * traversal, prefix data (polyglots). One bad member never aborts the rest (modelscan#354).
  */
-import { Inflate } from 'fflate';
+import { inflateCapped } from '../inflate.js';
 import { checkMemberPath } from '../archive.js';
 import {
   type Blob,
@@ -167,31 +167,7 @@ export function readZipDirectory(
 
 /** Inflates raw deflate with an output cap; throws ScanParseError past the cap. */
 export function inflateRawBounded(source: Source, cap: number, what: string): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const inflate = new Inflate((chunk) => {
-    total += chunk.length;
-    if (total > cap) throw new ScanParseError(`${what} inflates past ${cap} bytes`);
-    chunks.push(chunk);
-  });
-  const step = 1 << 20;
-  try {
-    for (let i = 0; i < source.size; i += step)
-      inflate.push(source.read(i, step), i + step >= source.size);
-    if (source.size === 0) inflate.push(new Uint8Array(0), true);
-  } catch (error) {
-    if (error instanceof ScanParseError) throw error;
-    throw new ScanParseError(
-      `${what}: corrupt deflate data (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return inflateCapped('raw', source.read(0, source.size), cap, what);
 }
 
 /** What kind of zip this is, from its member names (PyTorch, NumPy, Keras …). */

@@ -3,12 +3,14 @@
  * the cross-entropy loss through the engine's input gradients, clipped to the value range.
  */
 import type { Tensor } from '../../../../engine/index.js';
+import { type AttackDescriptor, requireGradients } from '../attack.js';
 import {
   type AttackModel,
   type CommonAttackOptions,
   checkAttackInput,
   checkAttackNumbers,
   commonDefaults,
+  NORMS,
   type Norm,
   projectBall,
   resolveLabels,
@@ -81,3 +83,26 @@ export async function fgsm(
   }
   return { data: out, shape: [...x.shape] };
 }
+
+/** The FGSM registry entry. */
+export const fgsmAttack: AttackDescriptor = {
+  id: 'fgsm',
+  title: 'Fast Gradient Sign Method (FGSM / FGM)',
+  reference: 'Goodfellow et al. 2015; ART FastGradientMethod defaults',
+  kind: 'white-box',
+  norms: NORMS,
+  defaults: { eps: FGSM_DEFAULTS.eps, loss: 'cross-entropy' },
+  cost: () => 1,
+  async run(model, x, ctx) {
+    const adversarial = await fgsm(requireGradients(model, 'fgsm'), x, {
+      range: ctx.range,
+      batchSize: ctx.batchSize,
+      labels: ctx.labels,
+      targeted: ctx.targeted,
+      eps: ctx.eps,
+      norm: ctx.norm,
+      onProgress: (done, total) => ctx.onProgress(done / Math.max(1, total)),
+    });
+    return { adversarial, params: { targeted: ctx.targeted, loss: 'cross-entropy' } };
+  },
+};

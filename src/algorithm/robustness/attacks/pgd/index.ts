@@ -6,12 +6,16 @@
 import type { Tensor } from '../../../../engine/index.js';
 import { AisfError } from '../../../../errors.js';
 import { clip, createRng } from '../../image.js';
+import { type AttackDescriptor, type AttackSpec, requireGradients } from '../attack.js';
 import {
   type AttackModel,
   type CommonAttackOptions,
   checkAttackInput,
   checkAttackNumbers,
   commonDefaults,
+  linfBounds,
+  linfStep,
+  NORMS,
   type Norm,
   projectBall,
   resolveLabels,
@@ -147,6 +151,8 @@ export async function pgd(
       );
     }
     const yb = { data: labels.subarray(start, end), shape: [b] };
+    // L∞: the clamp interval of every value is fixed per batch; one fused pass per step.
+    const bounds = p.norm === 'inf' ? linfBounds(x0, p.eps, range) : undefined;
     for (let it = 0; it < p.maxIter; it++) {
       const { inputGradient } = await model.lossAndGradient(
         { data: cur, shape: [b, ...x.shape.slice(1)] },
@@ -154,6 +160,11 @@ export async function pgd(
         { loss: 'cross-entropy', reduction: 'sum', wrt: 'input' },
       );
       const g = (inputGradient as Tensor<Float32Array>).data;
+      if (bounds) {
+        linfStep(cur, x0, g, sign * p.epsStep, p.eps, range, bounds);
+        options.onProgress?.(start + (b * (it + 1)) / p.maxIter, n);
+        continue;
+      }
       for (let s = 0; s < b; s++) {
         const o = s * inner;
         stepDirection(g.subarray(o, o + inner), p.norm, dir);
@@ -183,3 +194,57 @@ export async function pgd(
   }
   return { data: out, shape: [...x.shape] };
 }
+
+/** Resolves a runner request into PGD parameters at ε. */
+function pgdOfSpec(spec: AttackSpec, eps?: number): PgdParams {
+  if (spec.preset !== undefined && !(spec.preset in PGD_PRESETS))
+    throw new AisfError(
+      'E_INPUT',
+      `pgd preset must be one of ${PGD_PRESET_NAMES.join(', ')} (got ${spec.preset})`,
+    );
+  return pgdParams({
+    ...(spec.preset ? { preset: spec.preset as PgdPreset } : {}),
+    ...(eps !== undefined ? { eps } : {}),
+    ...(spec.norm ? { norm: spec.norm } : {}),
+    ...(spec.epsStep !== undefined ? { epsStep: spec.epsStep } : {}),
+    ...(spec.maxIter !== undefined ? { maxIter: spec.maxIter } : {}),
+    ...(spec.randomStart !== undefined ? { randomStart: spec.randomStart } : {}),
+  });
+}
+
+/** The PGD registry entry (presets: art, madry, madry-cifar, torchattacks). */
+export const pgdAttack: AttackDescriptor = {
+  id: 'pgd',
+  title: 'Projected Gradient Descent (PGD)',
+  reference: 'Madry et al. 2018; default preset = ART ProjectedGradientDescent',
+  kind: 'white-box',
+  norms: NORMS,
+  defaults: { ...PGD_PRESETS.art, preset: 'art', loss: 'cross-entropy' },
+  defaultEps: (spec) => pgdOfSpec(spec).eps,
+  cost: (spec, eps) => pgdOfSpec(spec, eps).maxIter,
+  async run(model, x, ctx) {
+    const p = pgdOfSpec(ctx.spec, ctx.eps);
+    const n = x.shape[0] as number;
+    const adversarial = await pgd(requireGradients(model, 'pgd'), x, {
+      range: ctx.range,
+      batchSize: ctx.batchSize,
+      labels: ctx.labels,
+      targeted: ctx.targeted,
+      ...p,
+      seed: ctx.seed,
+      onProgress: (done) => ctx.onProgress(done / Math.max(1, n)),
+    });
+    return {
+      adversarial,
+      params: {
+        preset: ctx.spec.preset ?? 'art',
+        epsStep: p.epsStep,
+        maxIter: p.maxIter,
+        randomStart: p.randomStart,
+        targeted: ctx.targeted,
+        seed: ctx.seed,
+        loss: 'cross-entropy',
+      },
+    };
+  },
+};

@@ -1,0 +1,87 @@
+/**
+ * bench/robustness: aisf's FGSM and PGD-20 (ART preset, no random start) against ART's
+ * FastGradientMethod / ProjectedGradientDescent (PyTorchClassifier) on the same model — the
+ * committed Fashion-MNIST CNN — and the same first N Fashion-MNIST test images, in one run,
+ * 2 threads each (torch.set_num_threads(2); ONNX Runtime intraOpNumThreads 2).
+ *
+ *   flock /tmp/aisf-bench.lock npx tsx bench/robustness/run.ts [n=1000] [eps=0.1] [batch=128]
+ *
+ * Needs ART at $ART_DIR (default /tmp/art; see docs/readme/robustness-parity.md) and Debian's
+ * python3-torch, python3-scipy, python3-sklearn, dataset-fashion-mnist.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { argmaxRows, fgsm, pgd } from '../../src/algorithm/robustness/attacks/index.js';
+import { loadModel } from '../../src/engine/model.js';
+import { fashionTest } from './data.js';
+
+const n = Number(process.argv[2] ?? 1000);
+const eps = Number(process.argv[3] ?? 0.1);
+const batch = Number(process.argv[4] ?? 128);
+const here = new URL('./', import.meta.url).pathname;
+const artDir = process.env.ART_DIR ?? '/tmp/art';
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+interface PeerRun {
+  seconds: number;
+  images_per_s: number;
+  accuracy: number;
+  pred: string;
+}
+const loadBefore = loadavg();
+const peer = JSON.parse(
+  execFileSync('/usr/bin/python3', [`${here}art_peer.py`, String(n), String(batch), String(eps)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, PYTHONPATH: `${artDir}:${here}shims` },
+  })
+    .trim()
+    .split('\n')
+    .pop() as string,
+) as { art: string; torch: string; threads: number; fgsm: PeerRun; pgd20: PeerRun };
+
+const { x, y } = fashionTest(n);
+const model = await loadModel(
+  new URL('../../src/algorithm/robustness/fixtures/fashion-cnn-trained.onnx', import.meta.url)
+    .pathname,
+  { threads: 2 },
+);
+const pgdOptions = { eps, epsStep: eps / 4, maxIter: 20, randomStart: false } as const;
+const attacks = {
+  fgsm: (xs: typeof x, ys: Int32Array) => fgsm(model, xs, { eps, labels: ys, batchSize: batch }),
+  pgd20: (xs: typeof x, ys: Int32Array) =>
+    pgd(model, xs, { ...pgdOptions, labels: ys, batchSize: batch }),
+};
+const ours: Record<string, PeerRun> = {};
+for (const [name, run] of Object.entries(attacks)) {
+  const w = Math.min(n, batch);
+  await run({ data: x.data.subarray(0, w * 784), shape: [w, 1, 28, 28] }, y.subarray(0, w));
+  const t0 = performance.now();
+  const adv = await run(x, y);
+  const seconds = (performance.now() - t0) / 1000;
+  const pred = argmaxRows(await model.predict(adv));
+  ours[name] = {
+    seconds,
+    images_per_s: n / seconds,
+    accuracy: pred.reduce((a, p, i) => a + (p === y[i] ? 1 : 0), 0) / n,
+    pred: pred.join(''),
+  };
+}
+await model.release();
+
+const mismatch = (a: string, b: string) => [...a].filter((c, i) => c !== b[i]).length;
+console.log(
+  `Fashion-MNIST CNN, first ${n} test images, L∞ ε=${eps}, batch ${batch}, 2 threads each; ART ${peer.art} on PyTorch ${peer.torch}`,
+);
+console.log(
+  '| attack | ART images/s | aisf images/s | **aisf / ART** | ART adv. acc. | aisf adv. acc. | samples whose adv. prediction differs |',
+);
+console.log('|---|---|---|---|---|---|---|');
+for (const name of ['fgsm', 'pgd20'] as const) {
+  const a = peer[name];
+  const o = ours[name] as PeerRun;
+  console.log(
+    `| ${name === 'fgsm' ? 'FGSM' : 'PGD-20 (step ε/4, no random start)'} | ${a.images_per_s.toFixed(0)} | ${o.images_per_s.toFixed(0)} | **${(o.images_per_s / a.images_per_s).toFixed(2)}×** | ${(100 * a.accuracy).toFixed(1)} % | ${(100 * o.accuracy).toFixed(1)} % | ${mismatch(a.pred, o.pred)} / ${n} |`,
+  );
+}
+console.log(`load average before: ${loadBefore}; after: ${loadavg()}`);

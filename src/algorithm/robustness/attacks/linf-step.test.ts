@@ -1,0 +1,59 @@
+/**
+ * The fused L∞ PGD step (linfBounds + linfStep) is value for value the composition it replaces:
+ * stepDirection, clip to the range, projectBall and writeAdversarial — on random data with
+ * values at the range edges, zero and NaN gradient components, and untargeted/targeted signs.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { clip } from '../image.js';
+import { linfBounds, linfStep, projectBall, stepDirection, writeAdversarial } from './common.js';
+
+describe('fused L∞ step', () => {
+  it('equals stepDirection → clip → projectBall → writeAdversarial bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.constantFrom(0.01, 0.03, 0.1, 0.3),
+        fc.constantFrom(1, -1),
+        fc.constantFrom({ lo: 0, hi: 1 }, { lo: -1, hi: 1 }),
+        (seed, eps, sign, range) => {
+          let s = seed;
+          const rand = () => {
+            s = (s * 1103515245 + 12345) % 2 ** 31;
+            return s / 2 ** 31;
+          };
+          const d = 64;
+          const pick = (r: number) =>
+            r < 0.1 ? range.lo : r > 0.9 ? range.hi : range.lo + (range.hi - range.lo) * rand();
+          const x0 = Float32Array.from({ length: d }, () => pick(rand()));
+          const cur = Float32Array.from(x0, (v) =>
+            Math.fround(clip(v + eps * (2 * rand() - 1), range.lo, range.hi)),
+          );
+          const g = Float32Array.from({ length: d }, () => {
+            const r = rand();
+            return r < 0.1 ? 0 : r < 0.15 ? Number.NaN : rand() - 0.5;
+          });
+          const step = eps / 4;
+          // Reference: the per-sample composition pgd used before the fusion.
+          const dir = new Float64Array(d);
+          const delta = new Float64Array(d);
+          stepDirection(g, 'inf', dir);
+          for (let i = 0; i < d; i++)
+            delta[i] =
+              clip(
+                (cur[i] as number) + sign * step * (dir[i] as number),
+                range.lo,
+                range.hi,
+              ) - (x0[i] as number);
+          projectBall(delta, eps, 'inf');
+          const want = new Float32Array(d);
+          writeAdversarial(x0, delta, eps, 'inf', range, want);
+          const got = Float32Array.from(cur);
+          linfStep(got, x0, g, sign * step, eps, range, linfBounds(x0, eps, range));
+          expect(Array.from(got)).toEqual(Array.from(want));
+        },
+      ),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+});
