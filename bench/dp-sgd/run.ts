@@ -11,10 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type DpSgdStepOptions,
-  dpSgdStep,
-} from '../../src/data/privacy/dp-sgd/index.js';
+import { type DpSgdStepOptions, dpSgdStep } from '../../src/data/privacy/dp-sgd/index.js';
 import { seededRandom } from '../../src/data/privacy/random.js';
 import { readNpy, readNpz } from '../../src/engine/io/npy.js';
 import { loadModel } from '../../src/engine/model.js';
@@ -31,27 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'aisf-dpsgd-'));
 const fixtures = new URL('../../src/engine/fixtures/', import.meta.url).pathname;
 const here = new URL('./', import.meta.url).pathname;
 const load0 = readFileSync('/proc/loadavg', 'utf8').trim();
-const peer = JSON.parse(
-  execFileSync(
-    '/usr/bin/python3',
-    [
-      join(here, 'opacus_peer.py'),
-      dir,
-      join(fixtures, 'fashion-mnist.train-x.npy'),
-      join(fixtures, 'fashion-mnist.train-y.npy'),
-      String(batch),
-      String(iters),
-    ],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, PYTHONPATH: `/tmp/opacus:${join(here, 'shim')}` },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-    .trim()
-    .split('\n')
-    .pop() as string,
-) as {
+type Peer = {
   opacus: string;
   torch: string;
   hooks_ms: number;
@@ -59,6 +36,31 @@ const peer = JSON.parse(
   ghost_error?: string;
   plain_sgd_ms: number;
 };
+/** Runs the Opacus side (export, reference, timings) writing into `out`. */
+const runPeer = (out: string): Peer =>
+  JSON.parse(
+    execFileSync(
+      '/usr/bin/python3',
+      [
+        join(here, 'opacus_peer.py'),
+        out,
+        join(fixtures, 'fashion-mnist.train-x.npy'),
+        join(fixtures, 'fashion-mnist.train-y.npy'),
+        String(batch),
+        String(iters),
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PYTHONPATH: `/tmp/opacus:${join(here, 'shim')}` },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+      .trim()
+      .split('\n')
+      .pop() as string,
+  ) as Peer;
+// Opacus is timed before and after aisf (the load of a shared machine drifts); means reported.
+const peerBefore = runPeer(dir);
 
 const x = readNpy(readFileSync(join(dir, 'x.npy'))) as Tensor<Float32Array>;
 const y = readNpy(readFileSync(join(dir, 'y.npy')));
@@ -124,6 +126,17 @@ async function timePlain(n: number): Promise<number> {
 }
 
 const graphMs = await timeSteps('graph', iters);
+const peerAfter = runPeer(mkdtempSync(join(tmpdir(), 'aisf-dpsgd-')));
+const mean = (a?: number, b?: number) =>
+  a === undefined || b === undefined ? Number.NaN : (a + b) / 2;
+const peer: Peer = {
+  ...peerBefore,
+  hooks_ms: mean(peerBefore.hooks_ms, peerAfter.hooks_ms),
+  plain_sgd_ms: mean(peerBefore.plain_sgd_ms, peerAfter.plain_sgd_ms),
+  ...(peerBefore.ghost_ms === undefined
+    ? {}
+    : { ghost_ms: mean(peerBefore.ghost_ms, peerAfter.ghost_ms) }),
+};
 const microMs = await timeSteps('microbatch', Math.max(2, Math.floor(iters / 10)));
 const plainMs = await timePlain(iters);
 await ps.release();
@@ -131,8 +144,14 @@ await model.release();
 const load1 = readFileSync('/proc/loadavg', 'utf8').trim();
 const best = Math.min(peer.hooks_ms, peer.ghost_ms ?? Number.POSITIVE_INFINITY);
 const rows = [
-  ['Opacus hooks (default) DP-SGD step', peer.hooks_ms],
-  ['Opacus ghost clipping DP-SGD step', peer.ghost_ms ?? Number.NaN],
+  [
+    `Opacus hooks (default) DP-SGD step (${peerBefore.hooks_ms.toFixed(0)} / ${peerAfter.hooks_ms.toFixed(0)})`,
+    peer.hooks_ms,
+  ],
+  [
+    `Opacus ghost clipping DP-SGD step (${peerBefore.ghost_ms?.toFixed(0)} / ${peerAfter.ghost_ms?.toFixed(0)})`,
+    peer.ghost_ms ?? Number.NaN,
+  ],
   ['PyTorch plain SGD step (no DP)', peer.plain_sgd_ms],
   ['aisf DP-SGD step, per-sample graph', graphMs],
   ['aisf DP-SGD step, microbatching (general path)', microMs],
@@ -141,7 +160,7 @@ const rows = [
 console.log(
   `DP-SGD step, batch ${batch}, σ ${SIGMA}, C ${C}, 2 threads; Opacus ${peer.opacus}, torch ${peer.torch}`,
 );
-for (const [label, ms] of rows) console.log(`  ${label.padEnd(48)} ${ms.toFixed(1)} ms`);
+for (const [label, ms] of rows) console.log(`  ${label.padEnd(58)} ${ms.toFixed(1)} ms`);
 if (peer.ghost_error) console.log(`  (Opacus ghost clipping failed: ${peer.ghost_error})`);
 console.log(`  aisf graph vs best Opacus: ${(best / graphMs).toFixed(2)}× faster`);
 console.log(
@@ -156,6 +175,7 @@ console.log(
     batch,
     iters,
     peer,
+    peer_runs: [peerBefore, peerAfter],
     aisf: { graph_ms: graphMs, microbatch_ms: microMs, plain_sgd_ms: plainMs },
     ratio_vs_best_opacus: best / graphMs,
     max_abs_diff: maxAbs,

@@ -25,6 +25,7 @@ ROOT = os.path.normpath(ROOT)
 B = os.path.join(ROOT, 'benign')
 M = os.path.join(ROOT, 'malicious')
 E = os.path.join(ROOT, 'error')
+S = os.path.join(ROOT, 'suspicious')  # no code execution, but refused at load: medium
 
 
 def write(path, data):
@@ -524,6 +525,31 @@ def safetensors_files():
     write(os.path.join(E, 'safetensors-truncated.safetensors'), st([('a', 'F32', [2, 3], a)])[:-4])
 
 
+# ---------------------------------------------------------------- parameter values (seed 000 §3(四)2)
+def value_files():
+    """Weights that are not code but must not be loaded: NaN/Inf and absurd magnitudes (medium)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    w = np.arange(6, dtype=np.float32).reshape(2, 3)
+    nan = w.copy()
+    nan[1, 1] = np.nan
+    write(os.path.join(S, 'safetensors-nan.safetensors'), st([('a', 'F32', [2, 3], nan.tobytes())]))
+    huge = w.copy()
+    huge[0, 2] = 3e35
+    write(os.path.join(S, 'safetensors-huge-weight.safetensors'), st([('a', 'F32', [2, 3], huge.tobytes())]))
+    half = np.array([1.0, np.inf, -2.0, 0.5], dtype=np.float16)
+    write(os.path.join(S, 'safetensors-f16-inf.safetensors'), st([('h', 'F16', [4], half.tobytes())]))
+    inf = w.copy()
+    inf[0, 0] = -np.inf
+    g = helper.make_graph([helper.make_node('MatMul', ['X', 'W'], ['Y'])], 'g',
+                          [helper.make_tensor_value_info('X', TensorProto.FLOAT, [1, 2])],
+                          [helper.make_tensor_value_info('Y', TensorProto.FLOAT, [1, 3])], [numpy_helper.from_array(inf, 'W')])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)], producer_name='aisf-corpus')
+    m.ir_version = 8
+    write(os.path.join(S, 'onnx-inf-initializer.onnx'), m.SerializeToString())
+
+
 # ---------------------------------------------------------------- TF.js
 def tfjs_files():
     import numpy as np
@@ -636,12 +662,13 @@ def archive_files():
 
 
 def main():
-    for d in (B, M, E, os.path.join(ROOT, 'other')):
+    for d in (B, M, E, S, os.path.join(ROOT, 'other')):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
     malicious_pickles()
     write_error_files()
     safetensors_files()
+    value_files()
     gguf_files()
     tfjs_files()
     tf_files()

@@ -17,8 +17,9 @@ import { LOSSES, type LossName, REDUCTIONS, type Reduction } from './autodiff/lo
 import { type ProbedShape, probeShapes } from './autodiff/shapes.js';
 import { checkModel, defaultOpset } from './onnx/checker.js';
 import { hasExternalData, resolveExternalData } from './onnx/external.js';
+import { checkModelIsolated, type ParseIsolation } from './onnx/isolate.js';
 import { type DecodeLimits, decodeModel, encodeModel, type ModelProto } from './onnx/proto.js';
-import { scanOnnxModel } from './onnx/safety.js';
+import { type OnnxSafetyFinding, scanOnnxModel } from './onnx/safety.js';
 import { DATA_TYPE_NAMES, elementCount, tensorToArray } from './onnx/tensor.js';
 import {
   createSession,
@@ -44,6 +45,12 @@ export interface LoadOptions extends RuntimeOptions, DecodeLimits {
   memoryLimitBytes?: number;
   /** Name used in messages (defaults to the path). */
   source?: string;
+  /**
+   * Limits of the worker that parses a model file before this thread does (skipped when
+   * `trusted`, or with `false`, e.g. for files this process wrote itself).
+   * @default { memoryMb: 1024, timeoutMs: 120000 }
+   */
+  isolation?: ParseIsolation | false;
 }
 
 /** A model input or output as users see it. */
@@ -484,9 +491,18 @@ export class Model {
   }
 }
 
+function unsafeModel(name: string, findings: readonly OnnxSafetyFinding[]): AisfError {
+  return new AisfError(
+    'E_MODEL_UNSAFE',
+    `${name} failed the safety checks and was not loaded: ${findings.map((f) => f.message).join('; ')}. Load it only if you trust its source (--trusted / { trusted: true })`,
+    { details: findings },
+  );
+}
+
 /**
  * Loads an ONNX model from a path or bytes: bounded decode, safety checks (refused with
- * E_MODEL_UNSAFE unless `trusted`), external data from the model's folder only, and the checker.
+ * E_MODEL_UNSAFE unless `trusted`; a file is first parsed in a worker with memory and time limits),
+ * external data from the model's folder only, and the checker.
  * No ONNX Runtime session is created until the first predict/gradient call.
  *
  * @example
@@ -515,17 +531,21 @@ export async function loadModel(
         'E_MODEL_INVALID',
         `${source} is ${size} bytes, above the ${limit}-byte limit; store weights as external data`,
       );
+    if (!options.trusted && options.isolation !== false) {
+      // Untrusted file: first parse and check it in a worker with memory and time limits.
+      const limits: DecodeLimits & { source: string } = { source: name };
+      if (options.maxBytes !== undefined) limits.maxBytes = options.maxBytes;
+      if (options.maxDepth !== undefined) limits.maxDepth = options.maxDepth;
+      if (options.maxRepeated !== undefined) limits.maxRepeated = options.maxRepeated;
+      const early = await checkModelIsolated(path, limits, options.isolation ?? {});
+      if (early.length) throw unsafeModel(name, early);
+    }
     bytes = readFileSync(path);
     folder = dirname(path);
   } else bytes = source;
   const proto = decodeModel(bytes, { ...options, source: name });
   const findings = scanOnnxModel(proto);
-  if (findings.length && !options.trusted)
-    throw new AisfError(
-      'E_MODEL_UNSAFE',
-      `${name} failed the safety checks and was not loaded: ${findings.map((f) => f.message).join('; ')}. Load it only if you trust its source (--trusted / { trusted: true })`,
-      { details: findings },
-    );
+  if (findings.length && !options.trusted) throw unsafeModel(name, findings);
   if (hasExternalData(proto)) {
     if (!folder)
       throw new AisfError(

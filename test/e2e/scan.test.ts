@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel, encodeModel } from '../../src/engine/onnx/proto.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/aisf.js', import.meta.url));
@@ -120,5 +121,32 @@ describe('aisf sign / verify (real binary)', () => {
       path: 'group1-shard1of1.bin',
       problem: 'modified',
     });
+  });
+});
+
+describe('safe loading: every command that loads a model goes through the gate', () => {
+  const ROBUST = join(ROOT, 'src/algorithm/robustness/fixtures');
+  it('refuses a model with a finding (exit 2, E_MODEL_UNSAFE) unless --trusted', () => {
+    const m = decodeModel(readFileSync(join(ROBUST, 'fashion-cnn-trained.onnx')));
+    const node = m.graph?.node.find((n) => n.opType === 'Relu');
+    if (!node) throw new Error('fixture model has no Relu');
+    node.domain = 'com.example.evil';
+    m.opsetImport.push({ domain: 'com.example.evil', version: 1 });
+    const bad = join(tmp, 'custom-op.onnx');
+    writeFileSync(bad, encodeModel(m));
+    const data = join(ROBUST, 'fashion-test-100.npz');
+    for (const args of [
+      ['model', 'info', bad],
+      ['test', 'robustness', '--model', bad, '--data', data],
+    ]) {
+      const r = aisf(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(
+        /E_MODEL_UNSAFE: .*custom-op\.onnx failed the safety checks.*com\.example\.evil\.Relu.*--trusted/,
+      );
+      // --trusted passes the gate: whatever happens next, it is not the safety refusal
+      const trusted = aisf([...args, '--trusted']);
+      expect(trusted.stderr, args.join(' ')).not.toMatch(/E_MODEL_UNSAFE/);
+    }
   });
 });

@@ -246,5 +246,6 @@ export function loadGuardConfig(path: string): GuardConfig {
   if (config.audit?.privateKeyFile)
     config.audit.privateKeyFile = resolve(base, config.audit.privateKeyFile);
   if (config.review) config.review.db = resolve(base, config.review.db);
+  if (config.jwt?.jwksFile) config.jwt.jwksFile = resolve(base, config.jwt.jwksFile);
   return config;
 }

@@ -140,7 +140,19 @@ function writeReply(res: ServerResponse, reply: GuardReply): void {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        if (!res.write(value)) await new Promise((resolve) => res.once('drain', resolve));
+        if (!res.write(value)) {
+          // A client that disconnects while we wait never drains: 'close' ends the wait too.
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.once('drain', done);
+            res.once('close', done);
+          });
+          if (res.destroyed) break;
+        }
       }
       finished = true;
       res.end();
@@ -688,7 +700,19 @@ export async function createGuard(
       if (!req.complete && reply.headers.connection === undefined) {
         reply.headers.connection = 'close';
       }
-      writeReply(res, reply);
+      try {
+        writeReply(res, reply);
+      } catch {
+        // e.g. a header value node:http refuses (ERR_INVALID_CHAR): answer 500 like Hono's onError.
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              error: { code: 'E_INTERNAL', message: 'internal guard error', requestId: 'unknown' },
+            }),
+          );
+        } else res.destroy();
+      }
     });
     return true;
   };

@@ -155,6 +155,45 @@ describe('aisf harden', () => {
     expect(existsSync(join(dir, 'noise.onnx'))).toBe(true);
   }, 30_000);
 
+  it('--grad-reg adds the input-gradient penalty to fgsm; --random-start false reaches pgd', async () => {
+    const r = await run([
+      ...base,
+      '--method',
+      'fgsm',
+      '--grad-reg',
+      '0.5',
+      '--epochs',
+      '1',
+      '--limit',
+      '32',
+      '--out',
+      'gr.onnx',
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).options).toMatchObject({ gradReg: 0.5, gradRegStep: 0.01 });
+    const p = await run([
+      ...base,
+      '--method',
+      'pgd',
+      '--random-start',
+      'false',
+      '--max-iter',
+      '2',
+      '--epochs',
+      '1',
+      '--limit',
+      '32',
+      '--out',
+      'p.onnx',
+      '--format',
+      'json',
+    ]);
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.stdout).options).toMatchObject({ randomStart: false, maxIter: 2 });
+  }, 30_000);
+
   it.each([
     [['--method', 'pgd'], /missing --out <hardened\.onnx>/],
     [['--method', 'mixup', '--out', 'a.onnx'], /--method must be one of fgsm, pgd, noise/],

@@ -238,7 +238,7 @@ function render(ctx: CommandContext, r: HardenResult, out: string): void {
   }
   const t = r.train;
   ctx.out(
-    `${r.method.id}: ${r.method.title}\ntrained on ${t.n} samples: ${t.history.length} epoch${t.history.length === 1 ? '' : 's'}, ${t.steps} steps, ${t.replaced ?? 0} samples replaced, ${t.seconds.toFixed(1)} s; final loss ${t.history[t.history.length - 1]?.loss.toFixed(4) ?? '—'}\n\n`,
+    `${r.method.id}: ${r.method.title}\ntrained on ${t.n} samples: ${t.history.length} epoch${t.history.length === 1 ? '' : 's'}, ${t.steps} steps${t.replaced === undefined ? '' : `, ${t.replaced} samples replaced`}, ${t.seconds.toFixed(1)} s; final loss ${t.history[t.history.length - 1]?.loss.toFixed(4) ?? '—'}\n\n`,
   );
   // Method-specific results, e.g. DP-SGD's spent (ε, δ).
   if (t.details)
@@ -369,6 +369,8 @@ const hardenCommand = defineCommand({
       mkdirSync(dirname(outPath), { recursive: true });
       writeFileSync(outPath, bytes);
       render(ctx, result, o.out);
+      // A method may return a new model (e.g. one that changes the graph): release it too.
+      if (result.model !== model) await result.model.release();
       return EXIT.OK;
     } finally {
       await model.release();

@@ -364,7 +364,7 @@ const testRobustness = defineCommand({
       type: 'string',
       valueName: '<n>',
       description:
-        'iterations of PGD, Square and HopSkipJump (default: --preset for PGD, ART for the others)',
+        'iterations of the iterative attacks (default: --preset for PGD, ART for the others)',
     },
     'max-queries': {
       type: 'string',
@@ -521,7 +521,8 @@ const testRobustness = defineCommand({
                 ...(o['random-start'] === true ? { randomStart: true } : {}),
               }
             : {}),
-          ...((name === 'pgd' || kind === 'black-box') && maxIter ? { maxIter } : {}),
+          // Every iterative attack reads maxIter from its spec; FGSM ignores it.
+          ...(maxIter ? { maxIter } : {}),
           ...(kind === 'black-box' ? { maxQueries } : {}),
         };
       });

@@ -5,8 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../graph/builder.js';
 import { readNpy } from '../io/npy.js';
 import { loadModel, type Model } from '../model.js';
+import { DATA_TYPE, encodeModel, type ModelProto } from '../onnx/proto.js';
 import type { Tensor } from '../runtime/session.js';
 import { perSampleGradients } from './index.js';
 
@@ -116,7 +118,79 @@ describe.each(CASES)('per-sample graph: %s', (label, data) => {
   });
 });
 
+/**
+ * x [N, 3, 4] → MatMul W1 [4, 5] → Add b1 [5] → Tanh → Reshape [N, 15] → MatMul W2 [15, 6] →
+ * Add b2 [1, 6]: the sequence MatMul (materialised), 2-D MatMul (ghost norm) and bias-Add paths.
+ */
+function matmulModel(): ModelProto {
+  let seed = 12345;
+  const r = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31 - 0.5;
+  };
+  const model: ModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    producerName: 'aisf-test',
+    producerVersion: '',
+    domain: '',
+    modelVersion: 0,
+    docString: '',
+    metadataProps: [],
+    functions: [],
+    unknown: [],
+    graph: {
+      name: 'g',
+      node: [],
+      initializer: [],
+      input: [
+        { name: 'x', elemType: DATA_TYPE.FLOAT, shape: ['N', 3, 4], docString: '', unknown: [] },
+      ],
+      output: [],
+      valueInfo: [],
+      docString: '',
+      unknown: [],
+    },
+  };
+  const b = new GraphBuilder(model.graph as NonNullable<ModelProto['graph']>, 'fwd');
+  const rand = (n: number) => Float32Array.from({ length: n }, r);
+  const h1 = b.op('Add', [
+    b.op('MatMul', ['x', b.constant(rand(20), [4, 5], 'W1')]),
+    b.constant(rand(5), [5], 'b1'),
+  ]);
+  const flat = b.op('Reshape', [b.op('Tanh', [h1]), b.int64s([-1, 15])]);
+  const y = b.op('Add', [
+    b.op('MatMul', [flat, b.constant(rand(90), [15, 6], 'W2')]),
+    b.constant(rand(6), [1, 6], 'b2'),
+  ]);
+  b.node('Identity', [y], {}, ['y']);
+  b.output('y');
+  return model;
+}
+
 describe('per-sample gradients', () => {
+  it('MatMul (sequence and 2-D) and bias-Add layers equal single-example gradients', async () => {
+    const model = await loadModel(encodeModel(matmulModel()), { threads: 1 });
+    const ps = await perSampleGradients(model, { threads: 1 });
+    expect(ps.method).toBe('graph');
+    const n = 5;
+    const x = {
+      data: Float32Array.from({ length: n * 12 }, (_, i) => Math.sin(i * 1.7)),
+      shape: [n, 3, 4],
+    };
+    const y = { data: BigInt64Array.from([0n, 3n, 5n, 1n, 2n]), shape: [n] };
+    const ref = await reference(model, x, y);
+    const got = await ps.perSample(x, y);
+    expect(got.gradients.size).toBe(4);
+    for (let i = 0; i < n; i++) {
+      const r = ref[i] as Map<string, Tensor<Float32Array>>;
+      expect(relErr(got.gradients, r, i)).toBeLessThan(1e-4);
+      expect(got.norms[i]).toBeCloseTo(norm(r), 4);
+    }
+    await ps.release();
+    await model.release();
+  });
+
   it('a per-example norm matches a central finite difference of that example’s loss (mlp)', async () => {
     const model = await loadModel(new URL('mlp.onnx', FIXTURES).pathname, { threads: 1 });
     const ps = await perSampleGradients(model, { threads: 1 });

@@ -60,6 +60,19 @@ describe('benign corpus', () => {
   );
 });
 
+describe('suspicious weights (NaN/Inf, absurd magnitude) are medium: refused at load, not code', () => {
+  it.each(entries('suspicious').map((f) => [f.slice(FIXTURES.length)]))(
+    '%s has a medium finding and nothing worse',
+    async (rel) => {
+      const { rank, findings } = await worst(join(FIXTURES, rel));
+      expect(rank, JSON.stringify(findings.map((f) => `${f.severity} ${f.id}`))).toBe(
+        SEVERITY_RANK.medium,
+      );
+      expect(findings.some((f) => f.id.startsWith('scan.weights.'))).toBe(true);
+    },
+  );
+});
+
 describe('broken files fail closed', () => {
   it.each(entries('error').map((f) => [f.slice(FIXTURES.length)]))(
     '%s is error, never clean',

@@ -73,4 +73,3 @@ export function summarize(results: readonly FileScanResult[]): ScanSummary {
   }
   return { files: results.length, verdicts, findings, highest };
 }
-

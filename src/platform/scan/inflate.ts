@@ -16,7 +16,12 @@ const INFLATE = { raw: inflateRawSync, zlib: inflateSync, gzip: gunzipSync } as 
  * is corrupt, truncated, or inflates past the cap.
  * @example const data = inflateCapped('raw', member, 1 << 20, 'zip member a.pkl');
  */
-export function inflateCapped(kind: Deflate, bytes: Uint8Array, cap: number, what: string): Uint8Array {
+export function inflateCapped(
+  kind: Deflate,
+  bytes: Uint8Array,
+  cap: number,
+  what: string,
+): Uint8Array {
   try {
     const out = INFLATE[kind](bytes, { maxOutputLength: Math.max(1, Math.floor(cap)) });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);

@@ -74,6 +74,8 @@ export class ScanSession {
   readonly allowImports: ReadonlySet<string>;
   /** Decompressed bytes so far (bounded by limits.maxTotalBytes). */
   private expanded = 0;
+  /** Tensor bytes whose values were checked (bounded by limits.maxValueBytes). */
+  private valueBytes = 0;
   private readonly seen = new Set<string>();
 
   constructor(
@@ -108,6 +110,13 @@ export class ScanSession {
   /** Records that part of the file could not be scanned: the verdict becomes `error`. */
   fail(message: string, location: ScanLocation): void {
     if (this.errors.length < 1000) this.errors.push({ message, location: { ...location } });
+  }
+
+  /** Takes up to `bytes` from the per-file value-check budget; returns what was granted. */
+  valueBudget(bytes: number): number {
+    const granted = Math.max(0, Math.min(bytes, this.limits.maxValueBytes - this.valueBytes));
+    this.valueBytes += granted;
+    return granted;
   }
 
   /** Counts decompressed bytes against the total budget; false (and an error) when exceeded. */

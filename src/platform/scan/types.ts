@@ -69,6 +69,8 @@ export interface ScanLimits {
   maxPickleMemo: number;
   /** Nested-pickle recursion (pickle in bytes in pickle). @default 4 */
   maxNestedPickles: number;
+  /** Tensor bytes per file whose values are checked for NaN/Inf and magnitude. @default 256 MiB */
+  maxValueBytes: number;
 }
 
 /** Defaults of ScanLimits (sizes chosen so real LLM checkpoints pass and bombs do not). */
@@ -82,6 +84,7 @@ export const DEFAULT_LIMITS: ScanLimits = {
   maxPickleOps: 20_000_000,
   maxPickleMemo: 5_000_000,
   maxNestedPickles: 4,
+  maxValueBytes: 256 * 1024 * 1024,
 };
 
 /** Options of a scan. */

@@ -45,17 +45,21 @@ export interface MethodReport {
  * flags, their help and validation come from `options`.
  *
  * @example
- * // src/data/privacy/dp-sgd/index.ts — a method that lives outside this folder:
- * export const dpSgdMethod = defineHardeningMethod({
- *   id: 'dp-sgd',
- *   title: 'DP-SGD (Abadi et al. 2016): per-sample clipping + Gaussian noise',
- *   reference: 'Abadi et al., CCS 2016; Opacus defaults',
- *   options: z.object({ ...TRAINING_OPTIONS, noiseMultiplier: z.number().positive().default(1.1) }),
- *   async run(model, data, options, progress) {
- *     const history = await dpSgd(model, data.x, data.y, { ...options, onProgress: progress });
- *     return { model, report: { history, steps: 0, details: { epsilon: 3.2 } } };
+ * // A method that lives in its own area (as src/data/privacy/dp-sgd/method.ts does):
+ * export const myMethod = defineHardeningMethod({
+ *   id: 'my-method',
+ *   title: 'what it does, one line',
+ *   reference: 'the paper / peer whose defaults it follows',
+ *   options: z.object({ ...TRAINING_OPTIONS, strength: z.number().positive().default(1).describe('…') }),
+ *   async run(model, data, o, progress) {
+ *     const r = await fitHardened(model, data.x, data.y, {
+ *       optimizer: makeOptimizer(o), epochs: o.epochs, batchSize: o.batchSize, seed: o.seed,
+ *       ...(progress ? { onProgress: progress } : {}),
+ *     });
+ *     return { model, report: { ...r, details: { strength: o.strength } } };
  *   },
  * });
+ * // then one import and one line in HARDENING_METHODS (harden/index.ts).
  */
 export interface HardeningMethod<S extends z.ZodObject = z.ZodObject> {
   /** Stable kebab-case id, the `--method` value (`fgsm`, `pgd`, `dp-sgd` …). */

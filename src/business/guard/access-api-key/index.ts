@@ -3,9 +3,11 @@
  * stored as SHA-256 hashes (a leaked config does not leak keys), compared in constant time; each key
  * has roles a route can require. Optional JWT bearer tokens (jose) carry roles in a claim.
  */
-import { createHash, createSecretKey, timingSafeEqual } from 'node:crypto';
-import { importSPKI, jwtVerify } from 'jose';
+import { createHash, createPublicKey, createSecretKey, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { z } from 'zod';
+import { AisfError } from '../../../errors.js';
 import { defineStep, type Principal, type StepContext, type StepResult } from '../step.js';
 
 /** A stored key: id, SHA-256 hex of the secret, roles. */
@@ -23,6 +25,9 @@ export const ApiKeySchema = z
   .strict();
 export type ApiKey = z.output<typeof ApiKeySchema>;
 
+/** JWS algorithms the guard accepts (RFC 7518 §3.1; EdDSA per RFC 8037). Never `none`. */
+export const JWT_ALGORITHMS = ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+
 export const JwtSchema = z
   .object({
     /** HS256 shared secret (≥ 32 bytes, RFC 7518 §3.2). */
@@ -30,18 +35,48 @@ export const JwtSchema = z
       .string()
       .min(32, 'jwt.secret must have at least 32 characters (RFC 7518 §3.2)')
       .optional(),
-    /** SPKI PEM public key for RS256/ES256/EdDSA. */
+    /** SPKI PEM public key for RS256/PS256/ES256/EdDSA. */
     publicKeyPem: z.string().optional(),
-    algorithm: z.enum(['HS256', 'RS256', 'ES256', 'EdDSA']).default('HS256'),
+    /**
+     * A JWKS file (RFC 7517 §5, `{"keys":[…]}`, e.g. the identity provider's jwks_uri saved to
+     * disk) for RS256/PS256/ES256/EdDSA; the token's `kid`/`alg` pick the key. Relative paths
+     * resolve against guard.yaml.
+     */
+    jwksFile: z.string().min(1).optional(),
+    /** The one accepted algorithm when `algorithms` is not set. @default 'HS256' */
+    algorithm: z.enum(JWT_ALGORITHMS).default('HS256'),
+    /** Accepted algorithms (allow-list checked before the signature). @default [algorithm] */
+    algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).optional(),
     issuer: z.string().optional(),
     audience: z.string().optional(),
+    /** Refuse tokens without `exp` (a token that never expires cannot be revoked). @default true */
+    requireExp: z.boolean().default(true),
+    /** Allowed clock skew for exp/nbf/iat in seconds (RFC 7519 §4.1.4). @default 0 */
+    clockToleranceSec: z.number().int().min(0).max(300).default(0),
     /** Claim holding the roles array. @default 'roles' */
     rolesClaim: z.string().default('roles'),
   })
   .strict()
-  .refine((j) => j.secret !== undefined || j.publicKeyPem !== undefined, {
-    message: 'jwt needs secret (HS256) or publicKeyPem',
-  });
+  .refine(
+    (j) => j.secret !== undefined || j.publicKeyPem !== undefined || j.jwksFile !== undefined,
+    { message: 'jwt needs secret (HS256), publicKeyPem or jwksFile' },
+  )
+  .refine(
+    (j) => {
+      // Key-confusion attack (CVE-2015-9235, CVE-2016-10555): a verifier that accepts both HMAC
+      // and public-key algorithms can be fed a token "HMAC-signed" with the public key.
+      const algs = j.algorithms ?? [j.algorithm];
+      const hmac = algs.includes('HS256');
+      return hmac
+        ? algs.length === 1 && j.secret !== undefined && !j.publicKeyPem && !j.jwksFile
+        : j.secret === undefined && (j.publicKeyPem !== undefined || j.jwksFile !== undefined);
+    },
+    {
+      message:
+        'jwt: HS256 goes with `secret` alone; RS256/PS256/ES256/EdDSA go with publicKeyPem or jwksFile and no secret (mixing them allows key confusion, CVE-2016-10555)',
+      path: ['algorithms'],
+    },
+  );
 export type JwtConfig = z.output<typeof JwtSchema>;
 
 const ConfigSchema = z
@@ -60,7 +95,7 @@ export function hashApiKey(key: string): string {
 /** Resolves the caller from `Authorization: Bearer …` or `x-api-key` (shared with the admin API). */
 export class Authenticator {
   private readonly byHash: Map<string, ApiKey>;
-  private jwtKey: Promise<Parameters<typeof jwtVerify>[1]> | undefined;
+  private readonly verifyJwt: ((token: string) => ReturnType<typeof jwtVerify>) | undefined;
 
   constructor(
     keys: readonly ApiKey[],
@@ -68,9 +103,22 @@ export class Authenticator {
   ) {
     this.byHash = new Map(keys.map((k) => [k.sha256, k]));
     if (jwt) {
-      this.jwtKey = jwt.secret
-        ? Promise.resolve(createSecretKey(Buffer.from(jwt.secret)))
-        : importSPKI(jwt.publicKeyPem ?? '', jwt.algorithm);
+      const options = {
+        algorithms: jwt.algorithms ?? [jwt.algorithm],
+        clockTolerance: jwt.clockToleranceSec,
+        ...(jwt.requireExp ? { requiredClaims: ['exp'] } : {}),
+        ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
+        ...(jwt.audience ? { audience: jwt.audience } : {}),
+      };
+      if (jwt.jwksFile) {
+        const jwks = createLocalJWKSet(readJwks(jwt.jwksFile));
+        this.verifyJwt = (token) => jwtVerify(token, jwks, options);
+      } else {
+        const key = jwt.secret
+          ? createSecretKey(Buffer.from(jwt.secret))
+          : publicKeyFromPem(jwt.publicKeyPem ?? '');
+        this.verifyJwt = (token) => jwtVerify(token, key, options);
+      }
     }
   }
 
@@ -86,13 +134,11 @@ export class Authenticator {
     if (key && timingSafeEqual(Buffer.from(key.sha256, 'hex'), Buffer.from(digest, 'hex'))) {
       return { id: key.id, roles: key.roles, via: 'api-key' };
     }
-    if (this.jwt && this.jwtKey && raw.split('.').length === 3) {
+    if (this.jwt && this.verifyJwt && raw.split('.').length === 3) {
       try {
-        const { payload } = await jwtVerify(raw, (await this.jwtKey) as Uint8Array, {
-          algorithms: [this.jwt.algorithm],
-          ...(this.jwt.issuer ? { issuer: this.jwt.issuer } : {}),
-          ...(this.jwt.audience ? { audience: this.jwt.audience } : {}),
-        });
+        // jose checks the alg allow-list (so `none` and HS/RS confusion fail), the signature,
+        // exp/nbf (with the tolerance), and iss/aud when configured.
+        const { payload } = await this.verifyJwt(raw);
         const roles = payload[this.jwt.rolesClaim];
         return {
           id: `jwt:${String(payload.sub ?? 'unknown')}`,
@@ -105,6 +151,42 @@ export class Authenticator {
     }
     return undefined;
   }
+}
+
+function publicKeyFromPem(pem: string) {
+  try {
+    return createPublicKey(pem);
+  } catch (cause) {
+    throw new AisfError('E_CONFIG', 'jwt.publicKeyPem is not a PEM public key (SPKI)', { cause });
+  }
+}
+
+/** Reads and checks a JWKS file: `{"keys":[…]}` with public keys only. */
+function readJwks(path: string): JSONWebKeySet {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new AisfError('E_CONFIG', `jwt.jwksFile: cannot read ${path} as JSON`, { cause });
+  }
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new AisfError('E_CONFIG', `jwt.jwksFile: ${path} must hold {"keys":[…]} (RFC 7517 §5)`);
+  }
+  keys.forEach((k, i) => {
+    const jwk = k as Record<string, unknown> | null;
+    if (!jwk || typeof jwk.kty !== 'string') {
+      throw new AisfError('E_CONFIG', `jwt.jwksFile: keys[${i}] has no kty`);
+    }
+    // A private (d) or symmetric (k) member in a verification key set is a leaked secret.
+    if ('d' in jwk || 'k' in jwk) {
+      throw new AisfError(
+        'E_CONFIG',
+        `jwt.jwksFile: keys[${i}] holds private or symmetric key material; publish public keys only`,
+      );
+    }
+  });
+  return value as JSONWebKeySet;
 }
 
 /**

@@ -265,8 +265,11 @@ export async function dpSgdTrain(
   options: DpSgdOptions = {},
 ): Promise<DpSgdResult> {
   const n = x.shape[0] as number;
-  if (y.shape[0] !== n && y.data.length !== n)
-    throw new AisfError('E_INPUT', `x has ${n} samples but y has ${y.data.length}`);
+  if (y.data.length !== n)
+    throw new AisfError(
+      'E_INPUT',
+      `x has ${n} samples but y holds ${y.data.length} labels; pass one class index per sample`,
+    );
   const epochs = options.epochs ?? 1;
   if (!Number.isSafeInteger(epochs) || epochs < 1)
     throw new AisfError('E_CONFIG', `epochs must be a positive integer (got ${epochs})`);

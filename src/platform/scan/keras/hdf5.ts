@@ -134,7 +134,11 @@ export function walkHdf5(
     { address: rootHeader, path: '/', depth: 0 },
   ];
   while (stack.length > 0) {
-    const { address, path, depth } = stack.pop() as { address: number; path: string; depth: number };
+    const { address, path, depth } = stack.pop() as {
+      address: number;
+      path: string;
+      depth: number;
+    };
     if (seen.has(address)) continue;
     seen.add(address);
     if (seen.size > bounds.maxObjects)
@@ -246,6 +250,7 @@ function readSuperblock(r: H5Reader): number {
     // Addresses are relative to the base address (the superblock when a user block precedes it).
     const base = r.uint(head, at, r.offsetSize, 'base address');
     r.base = base < 0 ? 0 : base;
+    checkEof(r, r.addr(head, at + 2 * r.offsetSize, 'end-of-file address'));
     const entry = at + 4 * r.offsetSize;
     return r.addr(head, entry + r.offsetSize, 'root object header address');
   }
@@ -255,6 +260,7 @@ function readSuperblock(r: H5Reader): number {
     checkSizes(r);
     const base = r.uint(head, 12, r.offsetSize, 'base address');
     r.base = base < 0 ? 0 : base;
+    checkEof(r, r.addr(head, 12 + 2 * r.offsetSize, 'end-of-file address'));
     const ext = r.addr(head, 12 + r.offsetSize, 'superblock extension address');
     // The extension may declare shared object header messages (SOHM tables): not implemented.
     if (ext !== -1) throw new Hdf5Unsupported('superblock extension');
@@ -263,13 +269,24 @@ function readSuperblock(r: H5Reader): number {
   throw new Hdf5Unsupported(`superblock version ${version}`);
 }
 
+/** libhdf5 refuses a file shorter than its superblock's end-of-file address (truncated). */
+function checkEof(r: H5Reader, eof: number): void {
+  if (eof !== -1 && eof > r.source.size)
+    throw new ScanParseError(
+      `HDF5 file is truncated: the superblock says it ends at ${eof}, the file has ${r.source.size} bytes`,
+    );
+}
+
 function checkSizes(r: H5Reader): void {
   if (![2, 4, 8].includes(r.offsetSize) || ![2, 4, 8].includes(r.lengthSize))
-    throw new ScanParseError(`HDF5 offset/length sizes ${r.offsetSize}/${r.lengthSize} are invalid`);
+    throw new ScanParseError(
+      `HDF5 offset/length sizes ${r.offsetSize}/${r.lengthSize} are invalid`,
+    );
 }
 
 const MAX_MESSAGES = 65_536;
 const MAX_BLOCKS = 4096;
+const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
 
 function readObjectHeader(r: H5Reader, address: number): Message[] {
   if (address < 0) throw new ScanParseError('HDF5 link to an undefined object header address');
@@ -290,13 +307,18 @@ function readObjectHeader(r: H5Reader, address: number): Message[] {
     pos += sizeBytes;
     blocks.push({ at: address + pos, length, v2: true });
   } else {
-    if (head[0] !== 1) throw new ScanParseError(`HDF5 object header version ${head[0]} at ${address}`, address);
+    if (head[0] !== 1)
+      throw new ScanParseError(`HDF5 object header version ${head[0]} at ${address}`, address);
     const length = r.uint(head, 8, 4, 'object header size');
     blocks.push({ at: address + 16, length, v2: false });
   }
   for (let b = 0; b < blocks.length; b++) {
-    if (b >= MAX_BLOCKS) throw new ScanParseError('HDF5 object header has too many continuation blocks');
+    if (b >= MAX_BLOCKS)
+      throw new ScanParseError('HDF5 object header has too many continuation blocks');
     const block = blocks[b] as { at: number; length: number; v2: boolean };
+    // Message blocks are small (libhdf5 caps a message at 64 KiB); a huge one is hostile.
+    if (block.length > MAX_BLOCK_BYTES)
+      throw new ScanParseError(`HDF5 object header block of ${block.length} bytes`, block.at);
     const data = r.bytes(block.at, block.length, 'object header messages');
     let pos = 0;
     let end = data.length;
@@ -310,13 +332,17 @@ function readObjectHeader(r: H5Reader, address: number): Message[] {
     const headerSize = v2 ? 4 + (creationOrder ? 2 : 0) : 8;
     while (pos + headerSize <= end) {
       const type = v2 ? (data[pos] as number) : r.uint(data, pos, 2, 'message type');
-      const size = v2 ? r.uint(data, pos + 1, 2, 'message size') : r.uint(data, pos + 2, 2, 'message size');
+      const size = v2
+        ? r.uint(data, pos + 1, 2, 'message size')
+        : r.uint(data, pos + 2, 2, 'message size');
       const flags = data[v2 ? pos + 3 : pos + 4] as number;
       const start = pos + headerSize;
-      if (start + size > end) throw new ScanParseError('HDF5 object header message runs past its block', block.at + pos);
+      if (start + size > end)
+        throw new ScanParseError('HDF5 object header message runs past its block', block.at + pos);
       const body = data.subarray(start, start + size);
       pos = start + size;
-      if (messages.length >= MAX_MESSAGES) throw new ScanParseError('HDF5 object header has too many messages');
+      if (messages.length >= MAX_MESSAGES)
+        throw new ScanParseError('HDF5 object header has too many messages');
       if (type === 0x0010) {
         blocks.push({
           at: r.addr(body, 0, 'continuation address'),
@@ -380,7 +406,8 @@ function parseAttribute(
   charge: (n: number) => void,
 ): H5Attribute {
   const version = d[0] as number;
-  if (version < 1 || version > 3) throw new ScanParseError(`HDF5 attribute message version ${version}`);
+  if (version < 1 || version > 3)
+    throw new ScanParseError(`HDF5 attribute message version ${version}`);
   const nameSize = r.uint(d, 2, 2, 'attribute name size');
   const typeSize = r.uint(d, 4, 2, 'attribute datatype size');
   const spaceSize = r.uint(d, 6, 2, 'attribute dataspace size');
@@ -460,7 +487,8 @@ function globalHeap(
     if (index === 0) break; // free space to the end of the collection
     const n = r.len(data, pos + 8, 'global heap object size');
     const start = pos + 8 + r.lengthSize;
-    if (start + n > data.length) throw new ScanParseError('HDF5 global heap object runs past its collection', address + pos);
+    if (start + n > data.length)
+      throw new ScanParseError('HDF5 global heap object runs past its collection', address + pos);
     objects.set(index, data.subarray(start, start + n));
     pos = start + Math.ceil(n / 8) * 8;
   }
@@ -481,7 +509,11 @@ function parseLayout(
       return { cls, address: -1, size, compact: d.subarray(4, 4 + size) };
     }
     if (cls === 1)
-      return { cls, address: r.addr(d, 2, 'data address'), size: r.len(d, 2 + r.offsetSize, 'data size') };
+      return {
+        cls,
+        address: r.addr(d, 2, 'data address'),
+        size: r.len(d, 2 + r.offsetSize, 'data size'),
+      };
     return { cls, address: -1, size: 0 };
   }
   if (version === 1 || version === 2) {

@@ -9,10 +9,10 @@ import fs, { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonStrict } from '../json.js';
+import { pickleScanner } from '../pickle/index.js';
 import type { Blob, FormatScanner, ScanSession } from '../session.js';
 import { BufferSource, latin1, startsWith, utf8 } from '../source.js';
 import { ScanParseError } from '../types.js';
-import { pickleScanner } from '../pickle/index.js';
 import { Hdf5Unsupported, walkHdf5 } from './hdf5.js';
 import { walkKerasConfig } from './walk.js';
 
@@ -137,10 +137,20 @@ function scanHdf5Native(blob: Blob, session: ScanSession): string {
           }
         }
         for (const [i, bytes] of (attr.blobs ?? []).slice(0, 1000).entries())
-          scanEmbeddedPickle(blob, session, attr.blobs?.length === 1 ? where : `${where}[${i}]`, bytes);
+          scanEmbeddedPickle(
+            blob,
+            session,
+            attr.blobs?.length === 1 ? where : `${where}[${i}]`,
+            bytes,
+          );
       }
       for (const [i, bytes] of (object.data ?? []).slice(0, 1000).entries())
-        scanEmbeddedPickle(blob, session, object.data?.length === 1 ? object.path : `${object.path}[${i}]`, bytes);
+        scanEmbeddedPickle(
+          blob,
+          session,
+          object.data?.length === 1 ? object.path : `${object.path}[${i}]`,
+          bytes,
+        );
       for (const link of object.links) {
         if (link.kind !== 'external') continue;
         const file = link.target.split(':')[0] ?? '';

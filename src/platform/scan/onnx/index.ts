@@ -15,7 +15,9 @@ import { hasControlOrBidi } from '../archive.js';
 import { fields, looksLikeMessage, packedVarints, text, type WireField } from '../protobuf.js';
 import type { Blob, FormatScanner, ScanSession } from '../session.js';
 import { extensionOf } from '../session.js';
+import { BufferSource } from '../source.js';
 import { ScanParseError } from '../types.js';
+import { checkFloatTensor, type FloatKind } from '../values.js';
 
 /** Bytes per element of ONNX TensorProto.DataType (0 = variable/unknown). */
 export const ONNX_DTYPE_BYTES: Readonly<Record<number, number>> = {
@@ -69,7 +71,16 @@ interface Ctx {
   ir: number;
   opsetDomains: Set<string>;
   initializerNames: Set<string>;
+  source?: BufferSource;
 }
+
+/** ONNX TensorProto.DataType → float kind: FLOAT, DOUBLE, FLOAT16, BFLOAT16 (onnx.proto). */
+const ONNX_FLOAT_KINDS: Readonly<Record<number, FloatKind>> = {
+  1: 'f32',
+  11: 'f64',
+  10: 'f16',
+  16: 'bf16',
+};
 
 function* sub(ctx: Ctx, f: WireField): Generator<WireField> {
   yield* fields(ctx.buf, f.start, f.end);
@@ -80,6 +91,7 @@ function checkTensor(ctx: Ctx, t: WireField, where: string): void {
   let dtype = 0;
   let name = '';
   let raw = -1;
+  let values: WireField | undefined;
   let location: string | undefined;
   let extLength: number | undefined;
   let extOffset = 0;
@@ -88,7 +100,11 @@ function checkTensor(ctx: Ctx, t: WireField, where: string): void {
     if (f.field === 1) dims = dims.concat(packedVarints(ctx.buf, f));
     else if (f.field === 2 && f.wire === 0) dtype = Number(f.varint);
     else if (f.field === 8 && f.wire === 2) name = text(ctx.buf, f);
-    else if (f.field === 9 && f.wire === 2) raw = f.end - f.start;
+    else if (f.field === 9 && f.wire === 2) {
+      raw = f.end - f.start;
+      values = f;
+    } else if ((f.field === 4 || f.field === 10) && f.wire === 2)
+      values = f; // packed float/double_data
     else if (f.field === 14 && f.wire === 0) dataLocation = Number(f.varint);
     else if (f.field === 13 && f.wire === 2) {
       let k = '';
@@ -127,6 +143,27 @@ function checkTensor(ctx: Ctx, t: WireField, where: string): void {
       'scan.onnx.tensor-size',
       'high',
       `${label}: dims × dtype = ${expected} bytes but raw_data holds ${raw} (out-of-bounds read in loaders)`,
+      loc,
+    );
+  }
+  // Parameter values (NaN/Inf, magnitude) of float initializers held in the file.
+  const kind =
+    values === undefined
+      ? undefined
+      : values.field === 4
+        ? 'f32'
+        : values.field === 10
+          ? 'f64'
+          : ONNX_FLOAT_KINDS[dtype];
+  if (values && kind && (values.field === 9 || dtype === 1 || dtype === 11)) {
+    ctx.source ??= new BufferSource(ctx.buf);
+    checkFloatTensor(
+      ctx.session,
+      ctx.source,
+      kind,
+      values.start,
+      values.end - values.start,
+      label,
       loc,
     );
   }

@@ -112,7 +112,13 @@ export const pytorchLegacyScanner: FormatScanner = {
 };
 
 /** Reads a pickle at `pos` in a legacy tar member (scanned, findings reported); returns it. */
-function nextPickle(session: ScanSession, bytes: Uint8Array, blob: Blob, pos: number, what: string) {
+function nextPickle(
+  session: ScanSession,
+  bytes: Uint8Array,
+  blob: Blob,
+  pos: number,
+  what: string,
+) {
   if (pos >= bytes.length)
     throw new ScanParseError(`legacy PyTorch tar member ends before its ${what} pickle`, pos);
   return scanPickleBytes(
@@ -162,11 +168,14 @@ export function scanLegacyTarMember(
         throw new ScanParseError('legacy PyTorch storage data runs past the member', pos);
       pos += 8 + Number(n);
     } else {
-      if (pos + 8 > bytes.length) throw new ScanParseError('legacy PyTorch tensor header truncated', pos);
+      if (pos + 8 > bytes.length)
+        throw new ScanParseError('legacy PyTorch tensor header truncated', pos);
       const ndim = view.getInt32(pos, true);
-      if (ndim < 0 || ndim > 64) throw new ScanParseError(`legacy PyTorch tensor has ${ndim} dimensions`, pos);
+      if (ndim < 0 || ndim > 64)
+        throw new ScanParseError(`legacy PyTorch tensor has ${ndim} dimensions`, pos);
       pos += 8 + 16 * ndim + 8;
-      if (pos > bytes.length) throw new ScanParseError('legacy PyTorch tensor header truncated', pos);
+      if (pos > bytes.length)
+        throw new ScanParseError('legacy PyTorch tensor header truncated', pos);
     }
   }
   if (kind === 'storages') {

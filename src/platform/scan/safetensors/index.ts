@@ -1,15 +1,17 @@
 /**
- * @module safetensors scanner, streaming (reads the header only, so a 1 GB file uses bounded
- * memory): the rules of the Rust reference `safetensors/src/tensor.rs` — header ≤ 100 MB, valid
+ * @module safetensors scanner, streaming (the header, then float tensor values in 4 MiB chunks up
+ * to the value budget, so a 1 GB file uses bounded memory): the rules of the Rust reference `safetensors/src/tensor.rs` — header ≤ 100 MB, valid
  * UTF-8 JSON starting with `{`, known dtypes, checked dtype × shape = byte length, offsets sorted,
  * contiguous, in bounds and covering the buffer exactly (no polyglot tail) — plus duplicate keys
- * (TOB-SFTN-7) and `__proto__` names, which JSON.parse would hide.
+ * (TOB-SFTN-7) and `__proto__` names, which JSON.parse would hide; NaN/Inf and absurd weights
+ * (values.ts).
  */
 
 import { isObject, type Json, parseJsonStrict } from '../json.js';
 import type { FormatScanner } from '../session.js';
 import { utf8 } from '../source.js';
 import { ScanParseError } from '../types.js';
+import { checkFloatTensor, type FloatKind } from '../values.js';
 
 /** MAX_HEADER_SIZE of the Rust reference. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -82,7 +84,7 @@ export const safetensorsScanner: FormatScanner = {
     });
     if (!isObject(header)) throw new ScanParseError('header is not a JSON object');
     const bufferSize = src.size - 8 - n;
-    const tensors: { name: string; begin: number; end: number }[] = [];
+    const tensors: { name: string; begin: number; end: number; dtype: string }[] = [];
     for (const [name, info] of Object.entries(header)) {
       if (name === '__metadata__') {
         if (!isObject(info) || !Object.values(info).every((v) => typeof v === 'string')) {
@@ -157,7 +159,7 @@ export const safetensorsScanner: FormatScanner = {
           blob.location,
         );
       }
-      tensors.push({ name, begin, end });
+      tensors.push({ name, begin, end, dtype });
     }
     tensors.sort((a, b) => a.begin - b.begin || a.end - b.end);
     let expected = 0;
@@ -184,6 +186,27 @@ export const safetensorsScanner: FormatScanner = {
         { ...blob.location, offset: 8 + n + expected },
       );
     }
+    // Parameter values of float tensors, streamed (bounded by limits.maxValueBytes).
+    for (const t of tensors) {
+      const kind = FLOAT_KINDS[t.dtype];
+      if (kind === undefined || t.end > bufferSize) continue;
+      checkFloatTensor(
+        session,
+        src,
+        kind,
+        8 + n + t.begin,
+        t.end - t.begin,
+        `tensor ${JSON.stringify(t.name.slice(0, 100))}`,
+        blob.location,
+      );
+    }
     return 'safetensors';
   },
+};
+
+const FLOAT_KINDS: Readonly<Record<string, FloatKind>> = {
+  F16: 'f16',
+  BF16: 'bf16',
+  F32: 'f32',
+  F64: 'f64',
 };

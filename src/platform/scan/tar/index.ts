@@ -3,8 +3,8 @@
  * header checksum verified, symlinks/hardlinks/devices and traversal flagged (CVE-2007-4559).
  */
 import { checkMemberPath } from '../archive.js';
-import type { Blob, FormatScanner, ScanSession } from '../session.js';
 import { scanLegacyTarMember } from '../pytorch/index.js';
+import type { Blob, FormatScanner, ScanSession } from '../session.js';
 import { latin1, SliceSource, sha256Of, startsWith } from '../source.js';
 import { ScanParseError } from '../types.js';
 
@@ -152,7 +152,10 @@ export const tarScanner: FormatScanner = {
           );
         } catch (error) {
           if (!(error instanceof ScanParseError)) throw error;
-          session.fail(`pytorch-tar: ${error.message}`, { ...location, ...(error.offset !== undefined ? { offset: error.offset } : {}) });
+          session.fail(`pytorch-tar: ${error.message}`, {
+            ...location,
+            ...(error.offset !== undefined ? { offset: error.offset } : {}),
+          });
         }
         continue;
       }

@@ -4,8 +4,9 @@
  * disagree on: local/central header mismatches, duplicate names, encrypted entries, symlinks,
  * traversal, prefix data (polyglots). One bad member never aborts the rest (modelscan#354).
  */
-import { inflateCapped } from '../inflate.js';
+
 import { checkMemberPath } from '../archive.js';
+import { inflateCapped } from '../inflate.js';
 import {
   type Blob,
   type BlobContext,
