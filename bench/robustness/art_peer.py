@@ -15,6 +15,7 @@ import time
 import numpy as np
 import torch
 
+DF_N = 100
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location(
     'art_parity', os.path.join(HERE, '..', '..', 'scripts', 'robustness', 'art-parity.py')
@@ -52,6 +53,24 @@ def main():
             'accuracy': float((p == y).mean()),
             'pred': ''.join(map(str, p)),
         }
+    # DeepFool (ART defaults: batch_size 1, max_iter 100, nb_grads 10; overshoot 0.02) on the
+    # first DF_N images: ART's DeepFool runs one image at a time, so it gets a smaller set.
+    from art.attacks.evasion import DeepFool
+
+    df_n = min(n, DF_N)
+    attack = DeepFool(clf, epsilon=0.02, verbose=False)
+    attack.generate(x[:2])
+    t0 = time.perf_counter()
+    adv = attack.generate(x[:df_n])
+    dt = time.perf_counter() - t0
+    p = clf.predict(adv).argmax(1)
+    out['deepfool'] = {
+        'n': df_n,
+        'seconds': dt,
+        'images_per_s': df_n / dt,
+        'accuracy': float((p == y[:df_n]).mean()),
+        'pred': ''.join(map(str, p)),
+    }
     print(json.dumps(out))
 
 

@@ -40,6 +40,7 @@ def timed(cmd, env=None, cwd=None):
 
 
 MS_OUT = '/tmp/aisf-bench-modelscan.json'
+LOAD_BEFORE = open('/proc/loadavg').read().split()[:3]
 
 
 def modelscan_cmd(path):
@@ -53,7 +54,7 @@ def aisf_cmd(path, fmt='json'):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--runs', type=int, default=3)
-    ap.add_argument('--copies', type=int, default=10, help='copies of the corpus for the throughput run')
+    ap.add_argument('--copies', type=int, nargs='+', default=[10, 50], help='copies of the corpus for the throughput runs')
     ap.add_argument('--big', type=int, default=1024 ** 3, help='bytes of tensor data in the large safetensors file')
     args = ap.parse_args()
     env = dict(os.environ, PYTHONPATH=MODELSCAN)
@@ -76,16 +77,20 @@ def main():
     report = json.loads(a_out)
     files = {os.path.relpath(os.path.join(ROOT, r['path']), CORPUS): r for r in report['results']}
 
-    # 1b. throughput: the corpus copied N times (start-up amortised)
+    # 1b. throughput: the corpus copied N times (start-up amortised); per-file cost is the
+    # marginal cost between the corpus and its copies, so start-up cancels out
     import shutil
-    scaled = '/tmp/aisf-bench-corpus'
-    shutil.rmtree(scaled, ignore_errors=True)
-    for i in range(args.copies):
-        shutil.copytree(CORPUS, os.path.join(scaled, f'copy{i}'))
-    p, ms_scaled_wall, ms_scaled_cpu, _ = timed(modelscan_cmd(scaled), env=env)
-    p, a_scaled_wall, a_scaled_cpu, _ = timed(aisf_cmd(scaled), cwd=ROOT)
-    scaled_files = len(json.loads(p.stdout)['results'])
-    shutil.rmtree(scaled, ignore_errors=True)
+    scaled_runs = []
+    for copies in args.copies:
+        scaled = '/tmp/aisf-bench-corpus'
+        shutil.rmtree(scaled, ignore_errors=True)
+        for i in range(copies):
+            shutil.copytree(CORPUS, os.path.join(scaled, f'copy{i}'))
+        p, ms_scaled_wall, ms_scaled_cpu, _ = timed(modelscan_cmd(scaled), env=env)
+        p, a_scaled_wall, a_scaled_cpu, _ = timed(aisf_cmd(scaled), cwd=ROOT)
+        scaled_files = len(json.loads(p.stdout)['results'])
+        shutil.rmtree(scaled, ignore_errors=True)
+        scaled_runs.append((copies, scaled_files, ms_scaled_wall, ms_scaled_cpu, a_scaled_wall, a_scaled_cpu))
 
     # 2. detections: every file ModelScan flags, aisf flags at the same or a higher severity
     ms_files = {}
@@ -133,10 +138,19 @@ def main():
         'big_safetensors': {'bytes': os.path.getsize(big) if os.path.exists(big) else 8 + len(header) + n * 4, 'wall_s': round(big_wall, 2), 'cpu_s': round(big_cpu, 2),
                             'peak_rss_mib': round(big_rss, 1), 'verdict': big_verdict},
         'runs': args.runs,
-        'throughput': {'copies': args.copies, 'files': scaled_files,
-                       'modelscan_wall_s': round(ms_scaled_wall, 2), 'modelscan_cpu_s': round(ms_scaled_cpu, 2),
-                       'aisf_wall_s': round(a_scaled_wall, 2), 'aisf_cpu_s': round(a_scaled_cpu, 2),
-                       'speedup_wall': round(ms_scaled_wall / a_scaled_wall, 2), 'speedup_cpu': round(ms_scaled_cpu / a_scaled_cpu, 2)},
+        'throughput': [
+            {'copies': c, 'files': f,
+             'modelscan_wall_s': round(mw2, 2), 'modelscan_cpu_s': round(mc2, 2),
+             'aisf_wall_s': round(aw2, 2), 'aisf_cpu_s': round(ac2, 2),
+             'speedup_wall': round(mw2 / aw2, 2), 'speedup_cpu': round(mc2 / ac2, 2),
+             # marginal cost per file over the single corpus run (start-up cancels out)
+             'modelscan_ms_per_file_wall': round(1000 * (mw2 - mw) / (f - len(files)), 3),
+             'aisf_ms_per_file_wall': round(1000 * (aw2 - aw) / (f - len(files)), 3),
+             'speedup_per_file_wall': round((mw2 - mw) / max(1e-9, aw2 - aw), 2),
+             'speedup_per_file_cpu': round((mc2 - mc) / max(1e-9, ac2 - ac), 2)}
+            for (c, f, mw2, mc2, aw2, ac2) in scaled_runs],
+        'loadavg_before': LOAD_BEFORE,
+        'loadavg_after': open('/proc/loadavg').read().split()[:3],
     }
     print(json.dumps(out, indent=2))
     return 0 if not missed else 1

@@ -18,6 +18,7 @@ adversarial predictions as digit strings; the test suite compares aisf with them
 
 Run (ART checked out at /tmp/art, see docs/readme/robustness-parity.md):
   PYTHONPATH=/tmp/art:bench/robustness/shims /usr/bin/python3 scripts/robustness/art-parity.py
+  [--fixture-only] [--out file.json] [--no-write]
 """
 import gzip
 import io
@@ -137,7 +138,9 @@ def main():
         'sets': {},
     }
     sets = {'fixture100': load_fixture100()}
-    if os.path.isdir(FASHION):
+    if '--fixture-only' in sys.argv:
+        pass
+    elif os.path.isdir(FASHION):
         sets['test1000'] = load_fashion_test(1000)
     else:
         print(f'{FASHION} missing (apt-get install dataset-fashion-mnist): 1000-image set skipped')
@@ -177,6 +180,8 @@ def main():
                 )
         out['sets'][name] = res
     path = os.path.join(FIX, 'art-reference.json')
+    if '--out' in sys.argv:
+        path = sys.argv[sys.argv.index('--out') + 1]
     if '--no-write' not in sys.argv:
         with open(path, 'w') as f:
             json.dump(out, f, indent=1)

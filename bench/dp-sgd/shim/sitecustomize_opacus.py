@@ -1,6 +1,6 @@
-"""Makes Opacus (HEAD) importable on Debian python3-torch 1.13: `torch.func` (torch ≥ 2.0) is the
-functorch 1.13 package under its later name (grad, vmap, functional_call), and the opt_einsum
-shim sits beside this file. Imported by opacus_step.py before opacus."""
+"""Makes Opacus (HEAD) importable on Debian python3-torch 1.13: `torch.func` (torch >= 2.0) is the
+functorch 1.13 package under its later name (grad, vmap, functional_call); placeholders for names
+of newer torch releases follow. Imported by opacus_peer.py before opacus."""
 import sys
 
 import torch

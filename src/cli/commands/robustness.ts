@@ -152,20 +152,8 @@ function render(ctx: CommandContext, r: RobustnessReport, source: SourceInfo): v
   const json = {
     source,
     clean: r.clean,
-    // Per-sample query counts stay out of the JSON (n numbers per row); budget/mean/max/total stay.
-    attacks: r.attacks.map(({ queries, ...a }) =>
-      queries
-        ? {
-            ...a,
-            queries: {
-              budget: queries.budget,
-              mean: queries.mean,
-              max: queries.max,
-              total: queries.total,
-            },
-          }
-        : a,
-    ),
+    // Black-box rows carry queries: {budget, mean, max, total, perSample}.
+    attacks: r.attacks,
     corruptions: r.corruptions,
     ...(r.certification ? { certification: r.certification } : {}),
   };
@@ -429,7 +417,7 @@ const testRobustness = defineCommand({
     seed: {
       type: 'string',
       valueName: '<n>',
-      description: 'seed of random starts and corruptions',
+      description: 'seed of random starts, black-box attacks, corruptions and smoothing noise',
       default: '0',
     },
     'save-adv': {

@@ -40,11 +40,8 @@ describe('fused L∞ step', () => {
           stepDirection(g, 'inf', dir);
           for (let i = 0; i < d; i++)
             delta[i] =
-              clip(
-                (cur[i] as number) + sign * step * (dir[i] as number),
-                range.lo,
-                range.hi,
-              ) - (x0[i] as number);
+              clip((cur[i] as number) + sign * step * (dir[i] as number), range.lo, range.hi) -
+              (x0[i] as number);
           projectBall(delta, eps, 'inf');
           const want = new Float32Array(d);
           writeAdversarial(x0, delta, eps, 'inf', range, want);

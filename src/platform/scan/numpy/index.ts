@@ -128,6 +128,7 @@ export function scanNpy(blob: Blob, session: ScanSession): string {
   if (typeof lit !== 'object' || lit === null || Array.isArray(lit))
     throw new ScanParseError('npy header is not a dict');
   const descr = lit.descr;
+  if (descr === undefined) throw new ScanParseError('npy header has no "descr" (dtype)');
   const shape = lit.shape;
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && d >= 0))
     throw new ScanParseError('npy header shape is not a tuple of non-negative integers');

@@ -107,7 +107,7 @@ describe('hopSkipJump on the Fashion-MNIST CNN', () => {
       const adv = argmaxRows(await model.predict(r.adversarial));
       const acc = (p: Int32Array) => p.filter((v, i) => v === y[i]).length / y.length;
       expect(acc(adv)).toBeLessThan(acc(clean));
-      const again = await hopSkipJump(model, x, { ...opts, batchSize: 5 });
+      const again = await hopSkipJump(model, x, { ...opts, batchSize: 5, evalChunk: 16 });
       expect(Array.from(again.adversarial.data)).toEqual(Array.from(r.adversarial.data));
     }
   });

@@ -64,7 +64,10 @@ export interface HopSkipJumpOptions {
   seed?: number;
   /** Samples attacked together. @default 128 */
   batchSize?: number;
-  /** Points per gradient-estimation query (bounds memory). @default 128 */
+  /**
+   * Points per gradient-estimation query; bounds memory to ≈ batchSize·evalChunk·d·12 bytes and
+   * does not change results. @default 64
+   */
   evalChunk?: number;
   onProgress?: (fraction: number) => void;
 }
@@ -285,7 +288,7 @@ export async function hopSkipJump(
   const initSize = options.initSize ?? D.initSize;
   const maxQueries = options.maxQueries ?? D.maxQueries;
   const batchSize = options.batchSize ?? 128;
-  const evalChunk = options.evalChunk ?? 128;
+  const evalChunk = options.evalChunk ?? 64;
   if (!(eps >= 0))
     throw new AisfError('E_INPUT', `hopskipjump: eps must be a number ≥ 0 (got ${eps})`);
   checkAttackNumbers('hopskipjump', {}, norm, range);
