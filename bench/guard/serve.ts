@@ -3,7 +3,8 @@
  * upstream (with `workUs` > 0: its own copy of the chat answer after burning that much CPU per
  * request, a stand-in for model inference), `serve.ts guard <url> <dir> [durable]` runs a guard in
  * front of it with auth + quota + PII + labeling + audit (`durable`: every response waits for its
- * record's fsync, group commit), `serve.ts bare <url>` the smallest node:http forwarder.
+ * record's fsync, group commit; `steps-only`: no decision log; `empty`: no steps, no log — for
+ * attributing the cost), `serve.ts bare <url>` the smallest node:http forwarder.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,28 +54,37 @@ if (role === 'upstream' && Number(process.argv[3] ?? 0) > 0) {
 } else if (role === 'guard') {
   const upstreamUrl = process.argv[3] ?? '';
   const dir = process.argv[4] ?? '';
-  const durable = process.argv[5] === 'durable';
+  const variant = process.argv[5] ?? 'full';
+  const durable = variant === 'durable';
+  const withLog = variant !== 'steps-only' && variant !== 'empty';
   const config = parseGuardConfig({
     keys: [{ id: 'bench', sha256: hashApiKey(BENCH_KEY), roles: ['user'] }],
-    audit: durable
-      ? { dir: join(dir, 'audit-durable'), waitForDurable: true, flushIntervalMs: 0 }
-      : { dir: join(dir, 'audit') },
+    ...(withLog
+      ? {
+          audit: durable
+            ? { dir: join(dir, 'audit-durable'), waitForDurable: true, flushIntervalMs: 0 }
+            : { dir: join(dir, 'audit') },
+        }
+      : {}),
     label: { producer: '001191110102MACQD9K64010000', text: '【AI生成】' },
     routes: [
       {
         path: '/v1/chat/completions',
         kind: 'chat',
         upstreams: [{ name: 'llm', url: `${upstreamUrl}/v1/chat/completions` }],
-        pipeline: [
-          { step: 'guard.access.api-key' },
-          {
-            step: 'guard.access.quota',
-            requestsPerSecond: 1_000_000,
-            requestsPerDay: 1_000_000_000,
-          },
-          { step: 'guard.output.pii', types: { cn_id: 'redact' } },
-          { step: 'guard.output.label' },
-        ],
+        pipeline:
+          variant === 'empty'
+            ? []
+            : [
+                { step: 'guard.access.api-key' },
+                {
+                  step: 'guard.access.quota',
+                  requestsPerSecond: 1_000_000,
+                  requestsPerDay: 1_000_000_000,
+                },
+                { step: 'guard.output.pii', types: { cn_id: 'redact' } },
+                { step: 'guard.output.label' },
+              ],
       },
     ],
   });

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 
 DF_N = 100
+# Timed repetitions per attack (best is reported); run.ts uses the same.
+REPS = {'fgsm': 5, 'pgd20': 3}
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location(
     'art_parity', os.path.join(HERE, '..', '..', 'scripts', 'robustness', 'art-parity.py')
@@ -43,9 +45,11 @@ def main():
     }
     for name, attack in attacks.items():
         attack.generate(x[:batch], y=yo[:batch])  # warm-up
-        t0 = time.perf_counter()
-        adv = attack.generate(x, y=yo)
-        dt = time.perf_counter() - t0
+        dt = float('inf')
+        for _ in range(REPS[name]):  # best of REPS: the machine is shared and noisy
+            t0 = time.perf_counter()
+            adv = attack.generate(x, y=yo)
+            dt = min(dt, time.perf_counter() - t0)
         p = clf.predict(adv).argmax(1)
         out[name] = {
             'seconds': dt,

@@ -31,6 +31,7 @@ export {
   listImageFolder,
   type RgbaImage,
 } from './io/images.js';
+export { type LabelledNpz, type LabelledNpzOptions, readLabelledNpz } from './io/labelled.js';
 export { type NpyLimits, readNpy, readNpz, writeNpy, writeNpz } from './io/npy.js';
 export {
   type GradientOptions,

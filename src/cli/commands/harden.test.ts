@@ -217,7 +217,7 @@ describe('aisf harden', () => {
     ],
     [
       ['--method', 'fgsm', '--x', 'pixels', '--out', 'a.onnx'],
-      /--x: .* has no array "pixels" \(arrays: images, labels\)/,
+      /--data: .* has no array "pixels" \(arrays: images, labels\); name the inputs with --x/,
     ],
   ])('bad input %j exits 2 naming the flag', async (extra, message) => {
     const r = await run([...base, ...extra]);
@@ -270,6 +270,6 @@ describe('aisf harden', () => {
       'a.onnx',
     ]);
     expect(d.code).toBe(2);
-    expect(d.stderr).toMatch(/--data file nope\.npz does not exist/);
+    expect(d.stderr).toMatch(/--data: nope\.npz does not exist/);
   });
 });

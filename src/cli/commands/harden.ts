@@ -16,7 +16,7 @@ import {
   parseMethodOptions,
 } from '../../algorithm/robustness/harden/index.js';
 import type { ValueRange } from '../../algorithm/robustness/image.js';
-import { loadModel, readNpz, type Tensor } from '../../engine/index.js';
+import { loadModel, readLabelledNpz, type Tensor } from '../../engine/index.js';
 import { AisfError, EXIT } from '../../errors.js';
 import { type CommandContext, defineCommand, type OptionDef } from '../command.js';
 import { renderJson, renderMarkdownTable, renderTable } from '../render.js';
@@ -164,7 +164,7 @@ function parseRange(value: string): ValueRange {
   return { lo, hi };
 }
 
-/** Reads labelled data from an .npz: float inputs (uint8 mapped onto the range) and labels. */
+/** Reads --data / --eval (inputs + labels) through the engine's labelled-.npz reader. */
 function readLabelled(
   ctx: CommandContext,
   flag: 'data' | 'eval',
@@ -173,53 +173,14 @@ function readLabelled(
 ): { x: Tensor<Float32Array>; y: Int32Array } {
   const file = ctx.options[flag];
   if (typeof file !== 'string' || file === '') throw usage(`missing --${flag} <file.npz>`);
-  const path = resolve(ctx.cwd, file);
-  if (!existsSync(path))
-    throw new AisfError('E_FILE_NOT_FOUND', `--${flag} file ${file} does not exist`);
-  const arrays = readNpz(readFileSync(path), { source: file });
-  const xKey = String(ctx.options.x ?? 'x');
-  const yKey = String(ctx.options.y ?? 'y');
-  const keys = [...arrays.keys()].join(', ');
-  const xt = arrays.get(xKey);
-  const yt = arrays.get(yKey);
-  if (!xt) throw usage(`--x: ${file} has no array "${xKey}" (arrays: ${keys})`);
-  if (!yt) throw usage(`--y: ${file} has no array "${yKey}" (arrays: ${keys})`);
-  const n0 = xt.shape[0] ?? 0;
-  const n = limit === undefined ? n0 : Math.min(n0, limit);
-  const inner = xt.data.length / Math.max(1, n0);
-  const d = xt.data;
-  let data: Float32Array;
-  if (d instanceof Uint8Array)
-    // uint8 pixels 0…255 map linearly onto the declared range.
-    data = Float32Array.from(d.subarray(0, n * inner), (v) =>
-      Math.fround(range.lo + (v / 255) * (range.hi - range.lo)),
-    );
-  else if (d instanceof Float32Array || d instanceof Float64Array)
-    data = Float32Array.from(d.subarray(0, n * inner));
-  else throw usage(`--x array "${xKey}" in ${file} must be uint8, float32 or float64`);
-  let labels: Int32Array;
-  if (yt.shape.length === 2 && yt.shape[0] === n0) {
-    const k = yt.shape[1] as number;
-    labels = Int32Array.from({ length: n }, (_, i) => {
-      let best = 0;
-      for (let j = 1; j < k; j++)
-        if (Number(yt.data[i * k + j]) > Number(yt.data[i * k + best])) best = j;
-      return best;
-    });
-  } else {
-    if (yt.data.length !== n0)
-      throw usage(
-        `--y array "${yKey}" in ${file} holds ${yt.data.length} labels for ${n0} samples`,
-      );
-    labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = Number(yt.data[i]);
-      if (!Number.isInteger(v) || v < 0)
-        throw usage(`--y array "${yKey}" in ${file}: label #${i} is ${v}, not a class index`);
-      labels[i] = v;
-    }
-  }
-  return { x: { data, shape: [n, ...xt.shape.slice(1)] }, y: labels };
+  return readLabelledNpz(resolve(ctx.cwd, file), {
+    field: `--${flag}`,
+    shown: file,
+    x: String(ctx.options.x ?? 'x'),
+    y: String(ctx.options.y ?? 'y'),
+    range,
+    limit,
+  });
 }
 
 const acc = (v: number | null) => (v === null ? '—' : v.toFixed(4));

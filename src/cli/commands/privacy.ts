@@ -13,9 +13,8 @@ import {
   type MembershipReport,
   OUTPUT_KINDS,
   type OutputKind,
-  readLabelledNpz,
 } from '../../data/privacy/membership/index.js';
-import { loadModel } from '../../engine/index.js';
+import { loadModel, readLabelledNpz } from '../../engine/index.js';
 import { AisfError, EXIT } from '../../errors.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { renderJson, renderMarkdownTable, renderTable } from '../render.js';
@@ -289,7 +288,7 @@ const testPrivacy = defineCommand({
     };
     const keys = { x: String(o.x), y: String(o.y) };
     const read = (f: string, flag: string) =>
-      readLabelledNpz(resolve(ctx.cwd, f), `--${flag}`, keys, f);
+      readLabelledNpz(resolve(ctx.cwd, f), { ...keys, field: `--${flag}`, shown: f });
     const train = read(trainFile, 'train');
     const holdout = read(holdoutFile, 'holdout');
     const shadowData = shadowFile === undefined ? undefined : read(shadowFile, 'shadow-data');

@@ -25,7 +25,7 @@ import {
   remoteModel,
   type ValueRange,
 } from '../../algorithm/robustness/index.js';
-import { loadModel, readNpz, type Tensor, writeNpy, writeNpz } from '../../engine/index.js';
+import { loadModel, readLabelledNpz, type Tensor, writeNpy, writeNpz } from '../../engine/index.js';
 import { AisfError, EXIT } from '../../errors.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { renderJson, renderMarkdownTable, renderTable } from '../render.js';
@@ -80,65 +80,18 @@ function nonNegativeInt(value: unknown, flag: string): number {
   return n;
 }
 
-function toFloat(t: Tensor, range: ValueRange, key: string): Tensor<Float32Array> {
-  const d = t.data;
-  if (d instanceof Float32Array) return t as Tensor<Float32Array>;
-  if (d instanceof Float64Array) return { data: Float32Array.from(d), shape: t.shape };
-  if (d instanceof Uint8Array)
-    // uint8 pixels 0…255 are mapped linearly onto the declared range.
-    return {
-      data: Float32Array.from(d, (v) => Math.fround(range.lo + (v / 255) * (range.hi - range.lo))),
-      shape: t.shape,
-    };
-  throw usage(`--x array "${key}" must be float32, float64 or uint8 images`);
-}
-
-function toLabels(t: Tensor, n: number, key: string): Int32Array {
-  if (t.shape.length === 2 && t.shape[0] === n) {
-    // One-hot / probability rows → argmax.
-    const k = t.shape[1] as number;
-    return Int32Array.from({ length: n }, (_, i) => {
-      let best = 0;
-      for (let j = 1; j < k; j++)
-        if (Number(t.data[i * k + j]) > Number(t.data[i * k + best])) best = j;
-      return best;
-    });
-  }
-  if (t.data.length !== n)
-    throw usage(`--y array "${key}" holds ${t.data.length} labels for ${n} samples`);
-  const out = Int32Array.from(t.data as ArrayLike<number>, (v) => Number(v));
-  if (out.some((v, i) => v < 0 || v !== Number(t.data[i])))
-    throw usage(`--y array "${key}" must hold non-negative integer class indices`);
-  return out;
-}
-
-function loadData(ctx: CommandContext, range: ValueRange) {
+/** Reads --data (inputs + labels) through the engine's labelled-.npz reader, first --limit rows. */
+function loadData(ctx: CommandContext, range: ValueRange, limit: number | undefined) {
   const file = ctx.options.data;
   if (typeof file !== 'string' || file === '') throw usage('missing --data <test.npz>');
-  const path = resolve(ctx.cwd, file);
-  if (!existsSync(path))
-    throw new AisfError('E_FILE_NOT_FOUND', `--data file ${file} does not exist`);
-  const arrays = readNpz(readFileSync(path), { source: file });
-  const xKey = (ctx.options.x as string | undefined) ?? 'x';
-  const yKey = (ctx.options.y as string | undefined) ?? 'y';
-  const keys = [...arrays.keys()].join(', ');
-  const xt = arrays.get(xKey);
-  if (!xt) throw usage(`--x: ${file} has no array "${xKey}" (arrays: ${keys})`);
-  const yt = arrays.get(yKey);
-  if (!yt) throw usage(`--y: ${file} has no array "${yKey}" (arrays: ${keys})`);
-  const x = toFloat(xt, range, xKey);
-  const n = x.shape[0] ?? 0;
-  return { x, y: toLabels(yt, n, yKey) };
-}
-
-function takeFirst(x: Tensor<Float32Array>, y: Int32Array, limit: number | undefined) {
-  const n = x.shape[0] as number;
-  if (limit === undefined || limit >= n) return { x, y };
-  const inner = x.data.length / Math.max(1, n);
-  return {
-    x: { data: x.data.slice(0, limit * inner), shape: [limit, ...x.shape.slice(1)] },
-    y: y.slice(0, limit),
-  };
+  return readLabelledNpz(resolve(ctx.cwd, file), {
+    field: '--data',
+    shown: file,
+    x: (ctx.options.x as string | undefined) ?? 'x',
+    y: (ctx.options.y as string | undefined) ?? 'y',
+    range,
+    limit,
+  });
 }
 
 const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(4));
@@ -567,8 +520,7 @@ const testRobustness = defineCommand({
     )
       throw usage(`--save-adv ${saveAdv}: several attack × eps results need a .npz file`);
 
-    const data = loadData(ctx, range);
-    const { x, y } = takeFirst(data.x, data.y, limit);
+    const { x, y } = loadData(ctx, range, limit);
     if (targetClass !== undefined && names.length === 0)
       throw usage('--target-class needs at least one --attack');
     const attacks = attackSpecs(y.length);

@@ -110,18 +110,20 @@ function runBatch(
     worker.on(
       'message',
       (msg: { type: string; index?: number; result?: FileScanResult; message?: string }) => {
-        if (msg.type === 'start') {
-          current = msg.index as number;
+        if (msg.type === 'ready') {
+          current = 0;
           arm();
         } else if (msg.type === 'result') {
           onResult(msg.index as number, msg.result as FileScanResult);
           current = (msg.index as number) + 1;
+          arm();
         } else if (msg.type === 'failed') {
           onResult(
             msg.index as number,
             errorResult(files[msg.index as number] as string, msg.message ?? 'scan failed'),
           );
           current = (msg.index as number) + 1;
+          arm();
         } else if (msg.type === 'done') finish(files.length);
       },
     );

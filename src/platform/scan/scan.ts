@@ -4,7 +4,7 @@
  * inside a worker with memory and time limits (isolate.ts).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { AisfError } from '../../errors.js';
 import { listFiles, type ScanReport, summarize } from './files.js';
 import { FORMAT_SCANNERS } from './formats.js';
@@ -98,7 +98,7 @@ function scanSource(
  * @example const result = await scanFile('model.safetensors');
  */
 export async function scanFile(path: string, options: ScanOptions = {}): Promise<FileScanResult> {
-  const abs = resolve(path);
+  const abs = isAbsolute(path) ? path : resolve(path);
   let fd: number;
   try {
     fd = openSync(abs, 'r');

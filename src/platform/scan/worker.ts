@@ -13,8 +13,10 @@ interface Job {
 }
 
 parentPort?.once('message', async (job: Job) => {
+  // One message per file: file i+1 starts when result i is posted, so the parent re-arms its
+  // per-file timer on each result (a 'start' message per file doubled the messages).
+  parentPort?.postMessage({ type: 'ready' });
   for (const [index, file] of job.files.entries()) {
-    parentPort?.postMessage({ type: 'start', index });
     try {
       const result = await scanFile(file, job.options);
       parentPort?.postMessage({ type: 'result', index, result });

@@ -245,6 +245,34 @@ export function linfStep(
   }
 }
 
+/**
+ * The L∞ FGSM update over a whole batch: out = clamp(fround(x + Π_ε(step·sign(g))), [max(lo,
+ * ⌈x − ε⌉₃₂), min(hi, ⌊x + ε⌋₃₂)]) — value for value what stepDirection, projectBall and
+ * writeAdversarial compute per sample, fused into one pass without per-sample buffers.
+ * `step` carries the sign (−ε for targeted attacks).
+ */
+export function fgsmLinf(
+  x: Float32Array,
+  g: Float32Array,
+  step: number,
+  eps: number,
+  range: ValueRange,
+  out: Float32Array,
+): void {
+  const rlo = f32Ceil(range.lo);
+  const rhi = f32Floor(range.hi);
+  for (let i = 0; i < x.length; i++) {
+    const gi = g[i] as number;
+    let delta = step * (gi > 0 ? 1 : gi < 0 ? -1 : 0);
+    delta = delta > eps ? eps : delta < -eps ? -eps : delta;
+    const xi = x[i] as number;
+    const a = Math.max(rlo, f32Ceil(xi - eps));
+    const b = Math.min(rhi, f32Floor(xi + eps));
+    const f = Math.fround(xi + delta);
+    out[i] = f < a ? a : f > b ? b : f;
+  }
+}
+
 /** Per-sample L∞ and L2 distances between two batches. */
 export function perturbationNorms(
   x: Tensor<Float32Array>,

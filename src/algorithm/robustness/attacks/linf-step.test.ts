@@ -6,10 +6,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clip } from '../image.js';
-import { linfBounds, linfStep, projectBall, stepDirection, writeAdversarial } from './common.js';
+import {
+  fgsmLinf,
+  linfBounds,
+  linfStep,
+  projectBall,
+  stepDirection,
+  writeAdversarial,
+} from './common.js';
 
 describe('fused L∞ step', () => {
-  it('equals stepDirection → clip → projectBall → writeAdversarial bit for bit', () => {
+  it('PGD and FGSM steps equal stepDirection → (clip →) projectBall → writeAdversarial bit for bit', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 2 ** 30 }),
@@ -48,6 +55,16 @@ describe('fused L∞ step', () => {
           const got = Float32Array.from(cur);
           linfStep(got, x0, g, sign * step, eps, range, linfBounds(x0, eps, range));
           expect(Array.from(got)).toEqual(Array.from(want));
+          // FGSM: one step of ε from x itself.
+          const fdir = new Float64Array(d);
+          stepDirection(g, 'inf', fdir);
+          for (let i = 0; i < d; i++) fdir[i] = sign * eps * (fdir[i] as number);
+          projectBall(fdir, eps, 'inf');
+          const fwant = new Float32Array(d);
+          writeAdversarial(x0, fdir, eps, 'inf', range, fwant);
+          const fgot = new Float32Array(d);
+          fgsmLinf(x0, g, sign * eps, eps, range, fgot);
+          expect(Array.from(fgot)).toEqual(Array.from(fwant));
         },
       ),
       { seed: 7, numRuns: 200 },

@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, type Model, takeRows } from '../../../engine/index.js';
-import { auditMembership, readLabelledNpz } from './audit.js';
+import { loadModel, type Model, readLabelledNpz, takeRows } from '../../../engine/index.js';
+import { auditMembership } from './audit.js';
 import { rocAuc } from './metrics.js';
 import type { LabelledData } from './shadow.js';
 
 const FIX = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const train = readLabelledNpz(`${FIX}train.npz`, 'train');
-const holdout = readLabelledNpz(`${FIX}holdout.npz`, 'holdout');
-const shadowData = readLabelledNpz(`${FIX}shadow.npz`, 'shadow');
+const train = readLabelledNpz(`${FIX}train.npz`, { field: 'train' });
+const holdout = readLabelledNpz(`${FIX}holdout.npz`, { field: 'holdout' });
+const shadowData = readLabelledNpz(`${FIX}shadow.npz`, { field: 'shadow' });
 
 function rows(d: LabelledData, from: number, to: number): LabelledData {
   const idx = Array.from({ length: to - from }, (_, i) => from + i);
@@ -164,9 +164,9 @@ describe('auditMembership on Fashion-MNIST fixtures', () => {
       auditMembership(model, train, holdout, { attacks: ['nope' as 'loss'] }),
     ).rejects.toThrow(/unknown attack "nope"/);
     expect(() =>
-      readLabelledNpz(`${FIX}train.npz`, '--train', { x: 'images' }, 'train.npz'),
+      readLabelledNpz(`${FIX}train.npz`, { field: '--train', x: 'images', shown: 'train.npz' }),
     ).toThrow(/--train: train.npz has no array "images" \(arrays: x, y\)/);
-    expect(() => readLabelledNpz(`${FIX}missing.npz`, '--holdout')).toThrow(
+    expect(() => readLabelledNpz(`${FIX}missing.npz`, { field: '--holdout' })).toThrow(
       /--holdout: .* does not exist/,
     );
     const wrongLabels = { x: holdout.x, y: Int32Array.from(holdout.y, () => 12) };

@@ -5,12 +5,9 @@
  * at low FPR. Loss / entropy / modified-entropy attacks need only the outputs; the shadow attack
  * trains shadow models on attacker data (a separate pool, or half of the holdout).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import {
   type Model,
   permutation,
-  readNpz,
   seededRandom,
   type Tensor,
   takeRows,
@@ -258,90 +255,4 @@ export async function auditMembership(
     ...(shadowInfo ? { shadow: shadowInfo } : {}),
     seed,
   };
-}
-
-/** Where to find the arrays of a labelled .npz. */
-export interface NpzKeys {
-  /** @default 'x' */
-  x?: string;
-  /** @default 'y' */
-  y?: string;
-}
-
-/**
- * Reads labelled data from a .npz: inputs (float32/float64 as they are, uint8 scaled to
- * [0, 1] like the robustness tests) and integer class labels (or one-hot rows → argmax).
- * `field` names the flag or config key in messages.
- *
- * @example
- * const train = readLabelledNpz('train.npz', 'train');
- */
-export function readLabelledNpz(
-  path: string,
-  field: string,
-  keys: NpzKeys = {},
-  shown = path,
-): LabelledData & { sha256: string } {
-  if (!existsSync(path))
-    throw new AisfError('E_FILE_NOT_FOUND', `${field}: ${shown} does not exist`);
-  const bytes = readFileSync(path);
-  let arrays: ReturnType<typeof readNpz>;
-  try {
-    arrays = readNpz(bytes, { source: shown });
-  } catch (error) {
-    if (error instanceof AisfError)
-      throw new AisfError(error.code, `${field}: ${error.message}`, { cause: error });
-    throw error;
-  }
-  const xKey = keys.x ?? 'x';
-  const yKey = keys.y ?? 'y';
-  const list = [...arrays.keys()].join(', ') || 'none';
-  const xt = arrays.get(xKey);
-  if (!xt)
-    throw new AisfError(
-      'E_INPUT',
-      `${field}: ${shown} has no array "${xKey}" (arrays: ${list}); name the inputs with --x`,
-    );
-  const yt = arrays.get(yKey);
-  if (!yt)
-    throw new AisfError(
-      'E_INPUT',
-      `${field}: ${shown} has no array "${yKey}" (arrays: ${list}); name the labels with --y`,
-    );
-  let x: Tensor<Float32Array>;
-  if (xt.data instanceof Float32Array) x = xt as Tensor<Float32Array>;
-  else if (xt.data instanceof Float64Array)
-    x = { data: Float32Array.from(xt.data), shape: xt.shape };
-  else if (xt.data instanceof Uint8Array)
-    x = { data: Float32Array.from(xt.data, (v) => v / 255), shape: xt.shape };
-  else
-    throw new AisfError(
-      'E_INPUT',
-      `${field}: array "${xKey}" of ${shown} must be float32, float64 or uint8`,
-    );
-  const n = x.shape[0] ?? 0;
-  let y: Int32Array;
-  if (yt.shape.length === 2 && yt.shape[0] === n && (yt.shape[1] as number) > 1) {
-    const k = yt.shape[1] as number;
-    y = Int32Array.from({ length: n }, (_, i) => {
-      let best = 0;
-      for (let j = 1; j < k; j++)
-        if (Number(yt.data[i * k + j]) > Number(yt.data[i * k + best])) best = j;
-      return best;
-    });
-  } else {
-    if (yt.data.length !== n)
-      throw new AisfError(
-        'E_INPUT',
-        `${field}: ${shown} has ${n} samples in "${xKey}" but ${yt.data.length} labels in "${yKey}"`,
-      );
-    y = Int32Array.from(yt.data as ArrayLike<number>, (v) => Number(v));
-    for (let i = 0; i < n; i++)
-      if (!((y[i] as number) >= 0) || y[i] !== Number(yt.data[i]))
-        throw new AisfError(
-          'E_INPUT',
-          `${field}: label #${i} of "${yKey}" in ${shown} is ${String(yt.data[i])}; labels must be non-negative class indices`,
-        );
-  }
-  return { x, y, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -12,8 +12,6 @@ export {
   auditMembership,
   DEFAULT_ATTACKS,
   type MembershipReport,
-  type NpzKeys,
-  readLabelledNpz,
 } from './audit.js';
 export {
   fitLogistic,

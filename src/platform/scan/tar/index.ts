@@ -28,6 +28,11 @@ function octal(block: Uint8Array, start: number, len: number, what: string): num
   return Number.parseInt(text, 8);
 }
 
+function allZero(block: Uint8Array): boolean {
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
 function checksumOk(block: Uint8Array): boolean {
   const want = octal(block, 148, 8, 'checksum');
   let sum = 0;
@@ -60,10 +65,10 @@ export const tarScanner: FormatScanner = {
     let ended = false;
     while (pos + 512 <= src.size) {
       const block = src.read(pos, 512);
-      if (block.every((b) => b === 0)) {
+      if (allZero(block)) {
         // POSIX: the archive ends with two zero blocks.
         const next = src.read(pos + 512, 512);
-        ended = next.length === 512 && next.every((b) => b === 0);
+        ended = next.length === 512 && allZero(next);
         break;
       }
       if (!checksumOk(block)) throw new ScanParseError('tar header checksum mismatch', pos);

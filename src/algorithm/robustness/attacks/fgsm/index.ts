@@ -10,6 +10,7 @@ import {
   checkAttackInput,
   checkAttackNumbers,
   commonDefaults,
+  fgsmLinf,
   NORMS,
   type Norm,
   projectBall,
@@ -65,6 +66,12 @@ export async function fgsm(
       wrt: 'input',
     });
     const g = (inputGradient as Tensor<Float32Array>).data;
+    if (norm === 'inf') {
+      // One fused pass over the batch (same values as the per-sample path below).
+      fgsmLinf(xb.data, g, sign * eps, eps, range, out.subarray(start * inner, end * inner));
+      options.onProgress?.(end, n);
+      continue;
+    }
     for (let s = 0; s < end - start; s++) {
       stepDirection(g.subarray(s * inner, (s + 1) * inner), norm, dir);
       for (let i = 0; i < inner; i++) dir[i] = sign * eps * (dir[i] as number);

@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { loadModel } from '../../../../engine/index.js';
+import { loadModel, readLabelledNpz } from '../../../../engine/index.js';
 import { AisfError } from '../../../../errors.js';
 import { defineTest, type Finding, type TestResult } from '../../../../evidence/test-plugin.js';
-import { ATTACK_NAMES, auditMembership, DEFAULT_ATTACKS, readLabelledNpz } from '../audit.js';
+import { ATTACK_NAMES, auditMembership, DEFAULT_ATTACKS } from '../audit.js';
 import { OUTPUT_KINDS } from '../scores.js';
 
 /** The plugin's configuration (validated with zod). */
@@ -112,7 +112,7 @@ export const membershipInferenceTest = defineTest({
         throw new AisfError('E_FILE_NOT_FOUND', `model: ${config.model} does not exist`);
       const keys = { x: config.x, y: config.y };
       const read = (file: string, field: string) =>
-        readLabelledNpz(resolve(ctx.cwd, file), field, keys, file);
+        readLabelledNpz(resolve(ctx.cwd, file), { ...keys, field, shown: file });
       const train = read(config.train, 'train');
       const holdout = read(config.holdout, 'holdout');
       const shadowData = config.shadowData ? read(config.shadowData, 'shadowData') : undefined;
