@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """bench/scan: the aisf scan corpus through ModelScan and through aisf, in one run.
 
-Prints wall and CPU time of each (median of N runs), the speed ratio, a per-file detection
+Prints wall and CPU time of each (median of N runs), the speed ratio, the same for the corpus
+copied 10× and 50× with the marginal cost per file (start-up cancels out), a per-file detection
 comparison (every file ModelScan flags must be flagged by aisf at the same or a higher severity),
 and scans a 1 GB safetensors file (sparse, generated in /tmp, never committed) while recording the
 peak RSS.
@@ -10,7 +11,7 @@ ModelScan is not vendored: fetch protectai/modelscan into /tmp/modelscan (only i
 package) and run with Debian Python (python3-numpy, python3-h5py, python3-click, python3-rich,
 python3-tomlkit). aisf must be built (`npm run build`).
 
-Run: flock /tmp/aisf-bench.lock nice /usr/bin/python3 bench/scan/run.py [--runs 3]
+Run: flock /tmp/aisf-bench.lock nice /usr/bin/python3 bench/scan/run.py [--runs 3] [--copies 10 50]
 """
 import argparse
 import json

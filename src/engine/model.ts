@@ -149,6 +149,16 @@ export class Model {
     return this.proto;
   }
 
+  /** The ONNX Runtime options the model was loaded with (threads, spinning), for derived sessions. */
+  get runtimeOptions(): RuntimeOptions {
+    const { threads, spinning, profilePrefix } = this.options;
+    return {
+      ...(threads === undefined ? {} : { threads }),
+      ...(spinning === undefined ? {} : { spinning }),
+      ...(profilePrefix === undefined ? {} : { profilePrefix }),
+    };
+  }
+
   private get source(): string {
     return this.options.source ?? 'the model';
   }

@@ -16,6 +16,7 @@ export {
   normalQuantile,
 } from './certify/index.js';
 export * from './corruptions/index.js';
+export * from './harden/index.js';
 export {
   checkImages,
   createRng,

@@ -342,7 +342,9 @@ export async function perSampleGradients(
     throw new AisfError('E_INPUT', 'per-sample gradients need a single-input model');
   const inputShapes: Record<string, number[]> = {};
   if (options.inputShape) inputShapes[input.name] = options.inputShape;
+  // Derived sessions run like the model's own (its --threads), unless overridden here.
   const runtime: RuntimeOptions = {
+    ...model.runtimeOptions,
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   };
   const shapes = await probeShapes(model.onnx, { ...runtime, inputShapes });

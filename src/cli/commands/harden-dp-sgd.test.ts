@@ -10,12 +10,12 @@ import {
   findHardeningMethod,
   harden,
   parseMethodOptions,
-} from '../../../algorithm/robustness/harden/index.js';
-import { runCli } from '../../../cli/main.js';
-import { loadModel, readNpy, writeNpz } from '../../../engine/index.js';
-import { dpSgdEpsilon, OPACUS_ORDERS } from '../accountant/rdp.js';
+} from '../../algorithm/robustness/harden/index.js';
+import { dpSgdEpsilon, OPACUS_ORDERS } from '../../data/privacy/accountant/rdp.js';
+import { loadModel, readNpy, writeNpz } from '../../engine/index.js';
+import { runCli } from '../main.js';
 
-const FIXTURES = new URL('../../../engine/fixtures/', import.meta.url);
+const FIXTURES = new URL('../../engine/fixtures/', import.meta.url);
 const MODEL = new URL('fashion-cnn.onnx', FIXTURES).pathname;
 
 function fashion(n: number) {
