@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { bundle } from './bundle.js';
 import { type FixedRateResult, fixedRate } from './fixed-rate.js';
 
 const SECONDS = Number(process.argv[2] ?? 10);
@@ -36,32 +37,6 @@ interface Proc {
 }
 
 const BASELINE = process.env.AISF_BENCH_BASELINE;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/**
- * Bundles serve.ts (and the guard sources it imports) with esbuild, as plain JS like the compiled
- * CLI runs: under tsx every closure created per request also goes through esbuild's keep-names
- * helper (`__name` → Object.defineProperty), a cost the shipped build does not have. The bundle
- * sits in node_modules/.cache so its package imports resolve. Falls back to tsx without esbuild.
- */
-function bundle(serveTs: string, name: string): string[] {
-  const out = join(ROOT, 'node_modules', '.cache', 'aisf-bench-guard', `${name}.mjs`);
-  const r = spawnSync(
-    join(ROOT, 'node_modules', '.bin', 'esbuild'),
-    [
-      serveTs,
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--packages=external',
-      '--target=node20',
-      '--log-level=warning',
-      `--outfile=${out}`,
-    ],
-    { encoding: 'utf8' },
-  );
-  return r.status === 0 ? [out] : ['--import', 'tsx', serveTs];
-}
 const SERVE_ARGS = bundle(SERVE, 'serve-current');
 
 function start(args: string[], serve = SERVE_ARGS): Promise<Proc> {

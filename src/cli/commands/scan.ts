@@ -125,7 +125,7 @@ const scan = defineCommand({
     workers: {
       type: 'string',
       valueName: '<n>',
-      description: 'scan workers in parallel (default: 1 below 256 files, else min(CPUs, 4))',
+      description: 'scan workers in parallel (default: 1 below 2000 files, else min(CPUs, 4))',
     },
     'in-process': {
       type: 'boolean',

@@ -9,8 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FORMAT_SCANNERS } from './formats.js';
-import { loadHdf5 } from './keras/index.js';
-import { scanBytes } from './scan.js';
+import { preloadScanners, scanBytes } from './scan.js';
 import { ScanSession } from './session.js';
 import { BufferSource } from './source.js';
 
@@ -38,7 +37,7 @@ const BUG = /scanner failed:/;
 const SMALL = { limits: { maxMemberBytes: 8 * 1024 * 1024, maxTotalBytes: 32 * 1024 * 1024 } };
 
 beforeAll(async () => {
-  await loadHdf5();
+  await preloadScanners();
 });
 
 function forced(id: string, bytes: Uint8Array, name = 'x') {

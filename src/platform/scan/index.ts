@@ -11,6 +11,7 @@ export { ALLOWED_IMPORTS, DENIED_IMPORTS } from './pickle/policy.js';
 export { SARIF_LEVEL, type SarifLog, toSarif } from './sarif.js';
 export {
   listFiles,
+  preloadScanners,
   type ScanPathsOptions,
   type ScanReport,
   type ScanSummary,

@@ -19,7 +19,7 @@ export interface IsolationLimits {
   /** V8 old-generation heap of each worker. @default 1024 MiB */
   memoryMb?: number;
   /**
-   * Workers scanning in parallel. @default 1 below 256 files, else min(CPUs, 4): a second
+   * Workers scanning in parallel. @default 1 below 2,000 files, else min(CPUs, 4): a second
    * worker costs its start-up (tens of ms) and only pays off on large batches.
    */
   workers?: number;
@@ -29,7 +29,7 @@ export interface IsolationLimits {
 export const DEFAULT_ISOLATION = { timeoutMs: 120_000, memoryMb: 1024 } as const;
 
 /** Files per batch from which the default pool uses more than one worker. */
-const POOL_FROM_FILES = 256;
+const POOL_FROM_FILES = 2000;
 
 function workerUrl(): { url: URL | string; eval: boolean } {
   if (!import.meta.url.endsWith('.ts'))

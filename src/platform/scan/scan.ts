@@ -8,8 +8,9 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { AisfError } from '../../errors.js';
 import { listFiles, type ScanReport, summarize } from './files.js';
 import { FORMAT_SCANNERS } from './formats.js';
-import { loadHdf5, NeedHdf5Error } from './keras/index.js';
-import { ScanSession } from './session.js';
+import { loadHdf5 } from './keras/index.js';
+import { loadOnnxEngine } from './onnx/index.js';
+import { NeedLoadError, ScanSession } from './session.js';
 import { BufferSource, FileSource, type Source, sha256Of } from './source.js';
 import { type FileScanResult, type ScanOptions, SEVERITY_RANK, type Verdict } from './types.js';
 
@@ -133,12 +134,15 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
     throw new AisfError('E_FILE_READ', `cannot read ${path}`, { cause });
   }
   try {
-    try {
-      return scanSource(source, path, dirname(abs), options);
-    } catch (error) {
-      if (!(error instanceof NeedHdf5Error)) throw error;
-      await loadHdf5();
-      return scanSource(source, path, dirname(abs), options);
+    // A scanner that needs a heavy module (libhdf5, the ONNX engine) asks for it once; the file
+    // is then scanned again from the start (a fresh session).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return scanSource(source, path, dirname(abs), options);
+      } catch (error) {
+        if (!(error instanceof NeedLoadError) || attempt >= 4) throw error;
+        await error.load();
+      }
     }
   } finally {
     if (source instanceof FileSource) source.close();
@@ -146,8 +150,16 @@ export async function scanFile(path: string, options: ScanOptions = {}): Promise
 }
 
 /**
- * Scans bytes held in memory (tests, HTTP uploads). HDF5 content needs `await loadHdf5()` first
- * (else it throws NeedHdf5Error).
+ * Loads the modules some scanners import on first use (libhdf5, the ONNX engine), so that
+ * scanBytes can scan every format synchronously.
+ */
+export async function preloadScanners(): Promise<void> {
+  await Promise.all([loadHdf5(), loadOnnxEngine()]);
+}
+
+/**
+ * Scans bytes held in memory (tests, HTTP uploads). ONNX and dense-HDF5 content needs
+ * `await preloadScanners()` first (else it throws NeedLoadError).
  * @example const result = scanBytes(bytes, 'model.pkl');
  */
 export function scanBytes(

@@ -62,6 +62,20 @@ export interface FormatScanner {
   scan(blob: Blob, session: ScanSession): string | undefined;
 }
 
+/**
+ * Thrown by a scanner whose heavy dependency (libhdf5, the ONNX engine) is not loaded yet: scanFile
+ * awaits `load` and scans the file again, so only runs that meet such a file pay for the import.
+ */
+export class NeedLoadError extends Error {
+  override readonly name: string = 'NeedLoadError';
+  constructor(
+    readonly load: () => Promise<void>,
+    what: string,
+  ) {
+    super(`${what} is not loaded yet`);
+  }
+}
+
 /** Bytes read for sniffing. */
 export const PROBE_BYTES = 64 * 1024;
 
@@ -179,7 +193,7 @@ export class ScanSession {
     try {
       return scanner.scan(blob, this) ?? scanner.id;
     } catch (error) {
-      if (error instanceof Error && error.name === 'NeedHdf5Error') throw error;
+      if (error instanceof NeedLoadError) throw error;
       const offset = error instanceof ScanParseError ? error.offset : undefined;
       const where = offset === undefined ? blob.location : { ...blob.location, offset };
       const message =

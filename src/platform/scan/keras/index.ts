@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonStrict } from '../json.js';
 import { pickleScanner } from '../pickle/index.js';
-import type { Blob, FormatScanner, ScanSession } from '../session.js';
+import { type Blob, type FormatScanner, NeedLoadError, type ScanSession } from '../session.js';
 import { BufferSource, latin1, startsWith, utf8 } from '../source.js';
 import { ScanParseError } from '../types.js';
 import { Hdf5Unsupported, walkHdf5 } from './hdf5.js';
@@ -58,8 +58,11 @@ type H5 = typeof import('h5wasm/node');
  * Thrown when HDF5 content is met before the (asynchronously compiled) HDF5 reader is loaded:
  * scanFile then loads it and scans the file again, so only files with HDF5 content pay for it.
  */
-export class NeedHdf5Error extends Error {
+export class NeedHdf5Error extends NeedLoadError {
   override readonly name = 'NeedHdf5Error';
+  constructor() {
+    super(loadHdf5, 'the HDF5 library');
+  }
 }
 
 /** True once loadHdf5 has finished. */

@@ -9,12 +9,16 @@
  */
 import { lstatSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve } from 'node:path';
-import { checkModel, decodeModel, scanOnnxModel } from '../../../engine/onnx/index.js';
 import { AisfError } from '../../../errors.js';
 import { hasControlOrBidi } from '../archive.js';
 import { fields, looksLikeMessage, packedVarints, text, type WireField } from '../protobuf.js';
-import type { Blob, FormatScanner, ScanSession } from '../session.js';
-import { extensionOf } from '../session.js';
+import {
+  type Blob,
+  extensionOf,
+  type FormatScanner,
+  NeedLoadError,
+  type ScanSession,
+} from '../session.js';
 import { BufferSource } from '../source.js';
 import { ScanParseError } from '../types.js';
 import { checkFloatTensor, type FloatKind } from '../values.js';
@@ -393,12 +397,21 @@ function walkGraph(ctx: Ctx, graph: WireField, outer: GraphScope, main: boolean)
   }
 }
 
+let engine: typeof import('../../../engine/onnx/index.js') | undefined;
+
+/** Imports the engine's ONNX reader (protobuf runtime, checker) once; only ONNX files need it. */
+export async function loadOnnxEngine(): Promise<void> {
+  engine ??= await import('../../../engine/onnx/index.js');
+}
+
 /**
  * The engine's ONNX reader, checker and safety checks (src/engine/onnx), run after the wire walk:
  * a model the checker rejects is a finding (loaders refuse or misread it); engine safety findings
  * whose rule this scanner did not already report are added.
  */
 function engineChecks(session: ScanSession, blob: Blob, buf: Uint8Array): void {
+  if (!engine) throw new NeedLoadError(loadOnnxEngine, 'the ONNX engine');
+  const { checkModel, decodeModel, scanOnnxModel } = engine;
   const source = blob.location.member ?? blob.location.file;
   try {
     const model = decodeModel(buf, { source });
@@ -456,6 +469,7 @@ export const onnxScanner: FormatScanner = {
     );
   },
   scan(blob, session) {
+    if (!engine) throw new NeedLoadError(loadOnnxEngine, 'the ONNX engine');
     if (blob.source.size > 2147483647)
       throw new ScanParseError(
         'ONNX protobuf larger than 2 GiB (MAXIMUM_PROTOBUF); use external data',

@@ -281,8 +281,14 @@ export function withinBudget(
   return { data: out, shape: [...adv.shape] };
 }
 
-/** One DeepFool run per input batch and settings, reused across the ε of a robustness curve. */
-const cache = new WeakMap<Tensor<Float32Array>, { key: string; adv: Tensor<Float32Array> }>();
+/**
+ * One DeepFool run per model, input batch and settings, reused across the ε of a robustness
+ * curve (the runner calls `run` once per ε with the same tensors).
+ */
+const cache = new WeakMap<
+  object,
+  WeakMap<Tensor<Float32Array>, { key: string; adv: Tensor<Float32Array> }>
+>();
 
 /** The DeepFool registry entry (presets: paper, art; ε = a budget on the minimal perturbation). */
 export const deepFoolAttack: AttackDescriptor = {
@@ -318,7 +324,12 @@ export const deepFoolAttack: AttackDescriptor = {
       norm: ctx.norm,
     };
     const key = JSON.stringify([params, ctx.range, ctx.batchSize]);
-    let hit = cache.get(x);
+    let perModel = cache.get(model);
+    if (!perModel) {
+      perModel = new WeakMap();
+      cache.set(model, perModel);
+    }
+    let hit = perModel.get(x);
     if (hit?.key !== key) {
       const adv = await deepFool(requireGradients(model, 'deepfool'), x, {
         ...params,
@@ -327,7 +338,7 @@ export const deepFoolAttack: AttackDescriptor = {
         onProgress: (done, total) => ctx.onProgress(done / Math.max(1, total)),
       });
       hit = { key, adv };
-      cache.set(x, hit);
+      perModel.set(x, hit);
     }
     return {
       adversarial: withinBudget(x, hit.adv, ctx.eps, ctx.norm),
