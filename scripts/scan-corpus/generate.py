@@ -398,6 +398,21 @@ def hdf5_files(h5lam):
         d[0] = np.frombuffer(payload, dtype=np.uint8)
     mal('hdf5-pickled-vlen.h5', h5(pickled_vlen))
 
+    def dense(f, payload_attr):
+        weights(f)
+        # more than 8 attributes with libver='latest': dense storage in a fractal heap (aisf's
+        # bounded reader hands these files to libhdf5)
+        for i in range(12):
+            f['dense'].attrs[f'note{i}'] = f'value {i}'
+        if payload_attr:
+            f['dense'].attrs['custom_object'] = np.void(payload)
+    # Layout variants of the samples above (not new techniques): fixtures of the HDF5 reader's own
+    # tests (src/platform/scan/keras/fixtures), outside the benchmark corpus; they exercise the
+    # libhdf5 fallback, whose cost bench/scan/RESULTS.md reports separately.
+    kf = os.path.join(os.path.dirname(ROOT), 'keras', 'fixtures')
+    write(os.path.join(kf, 'dense-attrs-benign.h5'), h5(lambda f: dense(f, False), 'latest'))
+    write(os.path.join(kf, 'dense-attrs-pickled.h5'), h5(lambda f: dense(f, True), 'latest'))
+
     def external(f):
         weights(f)
         f['dense/extra'] = h5py.ExternalLink('/etc/passwd', '/x')

@@ -22,6 +22,25 @@ describe('scanPathsIsolated', () => {
     expect(report.results.map((r) => r.verdict)).toEqual(['findings', 'clean']);
   });
 
+  it('a pool of workers returns the results in file order', async () => {
+    const files = [
+      join(FIXTURES, 'malicious', 'p0-os-system.pkl'),
+      join(FIXTURES, 'benign', 'model.safetensors'),
+      join(FIXTURES, 'error', 'truncated.npy'),
+      join(FIXTURES, 'benign', 'array.npy'),
+      join(FIXTURES, 'malicious', 'hdf5-pickled-dataset.h5'),
+    ];
+    const report = await scanPathsIsolated(files, {}, { workers: 2 });
+    expect(report.results.map((r) => r.path)).toEqual(files);
+    expect(report.results.map((r) => r.verdict)).toEqual([
+      'findings',
+      'clean',
+      'error',
+      'clean',
+      'findings',
+    ]);
+  });
+
   it('stops a file at the heap limit, reports error, and scans the next file', async () => {
     // PROTO 4, MARK, 6M × NONE, LIST, STOP: millions of live values on the symbolic stack
     const n = 6_000_000;

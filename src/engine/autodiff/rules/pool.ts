@@ -26,69 +26,6 @@ function poolParams(ctx: GradContext) {
   return { x, sx, r, spatial, kernel, strides, dilations, pads, out: sy.slice(2) };
 }
 
-type PoolParams = ReturnType<typeof poolParams>;
-
-/**
- * The window size k when the pool tiles its input with k×k blocks — 2-D, kernel = stride = k,
- * no padding, no partial windows (trailing rows/columns may be dropped), static channels — else
- * undefined.
- */
-function blockPool(p: PoolParams): { k: number; channels: number } | undefined {
-  const k = p.kernel[0] as number;
-  const channels = p.sx[1] as number;
-  if (p.r !== 2 || k < 2 || !(channels > 0)) return undefined;
-  if (!p.kernel.every((v) => v === k) || !p.strides.every((v) => v === k)) return undefined;
-  if (p.pads.some((v) => v !== 0)) return undefined;
-  if (!p.out.every((o, d) => o === Math.floor((p.spatial[d] as number) / k))) return undefined;
-  return { k, channels };
-}
-
-/**
- * MaxPool's gradient for k×k blocks without the Indices output: SpaceToDepth lays each window's
- * k² values along a new axis, ArgMax picks the first maximum (row-major in the window, as
- * PyTorch and MaxPool's own indices), Where routes dy there, DepthToSpace puts the blocks back,
- * and Pad restores dropped trailing rows/columns (their gradient is 0).
- */
-function blockGradient(
-  ctx: GradContext,
-  p: PoolParams,
-  { k, channels }: { k: number; channels: number },
-  dy: string,
-): string {
-  const b = ctx.b;
-  const [h, w] = p.out as [number, number];
-  const [H, W] = p.spatial as [number, number];
-  const kk = k * k;
-  const x =
-    h * k === H && w * k === W
-      ? p.x
-      : b.op('Slice', [p.x, b.int64s([0, 0]), b.int64s([h * k, w * k]), b.int64s([2, 3])]);
-  const windows = b.op('Reshape', [
-    b.op('SpaceToDepth', [x], { blocksize: { int: k } }),
-    b.int64s([0, kk, channels, h, w]),
-  ]);
-  const first = b.op('ArgMax', [windows], { axis: { int: 1 }, keepdims: { int: 1 } });
-  const slots = b.op('Reshape', [
-    b.int64s(Array.from({ length: kk }, (_, i) => i)),
-    b.int64s([1, kk, 1, 1, 1]),
-  ]);
-  const routed = b.op('Where', [
-    b.op('Equal', [first, slots]),
-    b.op('Reshape', [dy, b.int64s([0, 1, channels, h, w])]),
-    b.scalar(0),
-  ]);
-  const back = b.op(
-    'DepthToSpace',
-    [b.op('Reshape', [routed, b.int64s([0, kk * channels, h, w])])],
-    {
-      blocksize: { int: k },
-      mode: { string: 'DCR' },
-    },
-  );
-  if (h * k === H && w * k === W) return back;
-  return b.op('Pad', [back, b.int64s([0, 0, 0, 0, 0, 0, H - h * k, W - w * k])]);
-}
-
 /** Rules of this family, keyed by ONNX op type. */
 export const POOL_GRADIENTS: Record<string, GradientRule> = {
   MaxPool: defineGradient({
@@ -98,13 +35,9 @@ export const POOL_GRADIENTS: Record<string, GradientRule> = {
       if (attrInt(ctx.node, 'storage_order', 0) !== 0) unsupported(ctx.node, 'storage_order 1');
       if (p.dilations.some((d) => d !== 1)) unsupported(ctx.node, 'dilated MaxPool');
       const b = ctx.b;
-      // Pad with a pads input and DepthToSpace's mode need opset 11.
-      const blocks = ctx.opset >= 11 ? blockPool(p) : undefined;
-      // Ask the forward node for its indices (a second output), so the pool runs once — except
-      // for non-overlapping square windows (blockGradient): an Indices output moves ONNX
-      // Runtime off its optimised pooling kernel (measured 42 % of a small CNN's gradient time).
+      // Ask the forward node for its indices (a second output), so the pool runs once.
       let indices = ctx.node.output[1];
-      if (!indices && !blocks) {
+      if (!indices) {
         indices = b.fresh('maxpool_indices');
         ctx.node.output[1] = indices;
       }
@@ -123,7 +56,6 @@ export const POOL_GRADIENTS: Record<string, GradientRule> = {
         dy = b.op('Mul', [dy, positiveMask(ctx, ctx.node.output[0] as string)]);
         ctx.fused.add(`relu-mask:${p.x}`);
       }
-      if (blocks && !indices) return [blockGradient(ctx, p, blocks, dy)];
       const shapeX = b.op('Shape', [p.x]);
       // With output_shape given, MaxUnpool only scatters by index; its kernel/strides/pads
       // merely set a minimum output size, so pass 1×1 windows whose implied size fits X.

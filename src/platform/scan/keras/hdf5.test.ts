@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { scanFile } from '../scan.js';
 import { BufferSource } from '../source.js';
 import { ScanParseError } from '../types.js';
 import { type H5Object, Hdf5Unsupported, walkHdf5 } from './hdf5.js';
@@ -50,6 +51,19 @@ describe('walkHdf5', () => {
     expect(vlen?.data?.[0]?.subarray(0, 2)).toEqual(new Uint8Array([0x80, 4]));
     const link = walk('malicious/hdf5-external-link.h5').flatMap((o) => o.links);
     expect(link).toEqual([{ name: 'extra', kind: 'external', target: '/etc/passwd:/x' }]);
+  });
+
+  it('hands dense (fractal-heap) attribute storage to libhdf5, which still finds the pickle', async () => {
+    const own = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+    const bytes = new Uint8Array(readFileSync(own('dense-attrs-pickled.h5')));
+    expect(() => walkHdf5(new BufferSource(bytes), () => {})).toThrow(Hdf5Unsupported);
+    const result = await scanFile(own('dense-attrs-pickled.h5'));
+    expect(result.findings.map((f) => [f.id, f.severity, f.location.member])).toContainEqual([
+      'scan.pickle.import-denied',
+      'critical',
+      '/dense@custom_object',
+    ]);
+    expect((await scanFile(own('dense-attrs-benign.h5'))).verdict).toBe('clean');
   });
 
   it('rejects a truncated file (end-of-file address past the end)', () => {

@@ -13,7 +13,7 @@ import { pickleScanner } from '../pickle/index.js';
 import { type Blob, type FormatScanner, NeedLoadError, type ScanSession } from '../session.js';
 import { BufferSource, latin1, startsWith, utf8 } from '../source.js';
 import { ScanParseError } from '../types.js';
-import { Hdf5Unsupported, walkHdf5 } from './hdf5.js';
+import { type H5Attribute, type H5Object, Hdf5Unsupported, walkHdf5 } from './hdf5.js';
 import { walkKerasConfig } from './walk.js';
 
 /** Parses and walks a Keras JSON config blob. */
@@ -87,6 +87,35 @@ function hdf5Path(blob: Blob, session: ScanSession): { path: string; cleanup: ()
   return { path, cleanup: () => rmSync(path, { force: true }) };
 }
 
+/** h5wasm attribute values → the walker's attribute shape (strings and byte blobs only). */
+function wasmAttributes(attrs: Record<string, { value: unknown }>): H5Attribute[] {
+  const out: H5Attribute[] = [];
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  for (const [name, attr] of Object.entries(attrs).slice(0, 10_000)) {
+    let value: unknown;
+    try {
+      value = attr.value;
+    } catch {
+      continue; // a datatype libhdf5 cannot convert carries no string or bytes we check
+    }
+    const items: unknown[] = Array.isArray(value) ? value : [value];
+    const strings: string[] = [];
+    const blobs: Uint8Array[] = [];
+    for (const v of items) {
+      if (typeof v === 'string') {
+        strings.push(v);
+        blobs.push(encoder.encode(v));
+      } else if (v instanceof Uint8Array) {
+        strings.push(decoder.decode(v));
+        blobs.push(v);
+      }
+    }
+    out.push({ name, type: { cls: 3, size: 0 }, count: items.length, strings, blobs });
+  }
+  return out;
+}
+
 const PICKLE_PROBE = { size: 0, name: '', nested: true };
 
 /** Scans bytes found inside an HDF5 file as a nested member when they parse as a pickle. */
@@ -116,61 +145,63 @@ const TRAVERSAL = /(^|[\\/])\.\.([\\/]|$)|^[\\/]|^[A-Za-z]:/;
  * pickled objects in attribute values and small datasets (PyTables/pandas store Python objects
  * pickled; loading them runs the pickle), external links and external data files.
  */
+/** Checks one walked HDF5 object (shared by the bounded reader and the libhdf5 fallback). */
+function visitHdf5Object(blob: Blob, session: ScanSession, object: H5Object): boolean {
+  let keras = false;
+  for (const attr of object.attributes) {
+    const where = `${object.path === '/' ? '' : object.path}@${attr.name}`;
+    const first = attr.strings?.[0];
+    const rootConfig =
+      object.path === '/' && (attr.name === 'model_config' || attr.name === 'training_config');
+    if (rootConfig) {
+      keras = true;
+      if (first === undefined)
+        throw new ScanParseError(`HDF5 attribute ${attr.name} is not a string`);
+      scanKerasJson(session, memberOf(blob, where), first);
+    } else if (first !== undefined && /^\s*\{/.test(first) && first.includes('"class_name"')) {
+      // A Keras config stored on another group (custom savers, layer configs): walk it too.
+      try {
+        scanKerasJson(session, memberOf(blob, where), first);
+      } catch (error) {
+        if (!(error instanceof ScanParseError)) throw error;
+      }
+    }
+    for (const [i, bytes] of (attr.blobs ?? []).slice(0, 1000).entries())
+      scanEmbeddedPickle(blob, session, attr.blobs?.length === 1 ? where : `${where}[${i}]`, bytes);
+  }
+  for (const [i, bytes] of (object.data ?? []).slice(0, 1000).entries())
+    scanEmbeddedPickle(
+      blob,
+      session,
+      object.data?.length === 1 ? object.path : `${object.path}[${i}]`,
+      bytes,
+    );
+  for (const link of object.links) {
+    if (link.kind !== 'external') continue;
+    const file = link.target.split(':')[0] ?? '';
+    session.report(
+      'scan.hdf5.external-link',
+      TRAVERSAL.test(file) ? 'high' : 'medium',
+      `external link ${JSON.stringify(link.name.slice(0, 100))} in ${object.path} points into another file (${JSON.stringify(link.target.slice(0, 200))}); HDF5 readers open it when the link is followed`,
+      memberOf(blob, `${object.path === '/' ? '' : object.path}/${link.name}`).location,
+    );
+  }
+  for (const file of object.externalFiles)
+    session.report(
+      'scan.hdf5.external-data',
+      TRAVERSAL.test(file) ? 'high' : 'medium',
+      `dataset ${object.path} stores its data in the external file ${JSON.stringify(file.slice(0, 200))}`,
+      memberOf(blob, object.path).location,
+    );
+  return keras;
+}
+
 function scanHdf5Native(blob: Blob, session: ScanSession): string {
   let label = 'hdf5';
   walkHdf5(
     blob.source,
     (object) => {
-      for (const attr of object.attributes) {
-        const where = `${object.path === '/' ? '' : object.path}@${attr.name}`;
-        const first = attr.strings?.[0];
-        const rootConfig =
-          object.path === '/' && (attr.name === 'model_config' || attr.name === 'training_config');
-        if (rootConfig) {
-          label = 'keras-h5';
-          if (first === undefined)
-            throw new ScanParseError(`HDF5 attribute ${attr.name} is not a string`);
-          scanKerasJson(session, memberOf(blob, where), first);
-        } else if (first !== undefined && /^\s*\{/.test(first) && first.includes('"class_name"')) {
-          // A Keras config stored on another group (custom savers, layer configs): walk it too.
-          try {
-            scanKerasJson(session, memberOf(blob, where), first);
-          } catch (error) {
-            if (!(error instanceof ScanParseError)) throw error;
-          }
-        }
-        for (const [i, bytes] of (attr.blobs ?? []).slice(0, 1000).entries())
-          scanEmbeddedPickle(
-            blob,
-            session,
-            attr.blobs?.length === 1 ? where : `${where}[${i}]`,
-            bytes,
-          );
-      }
-      for (const [i, bytes] of (object.data ?? []).slice(0, 1000).entries())
-        scanEmbeddedPickle(
-          blob,
-          session,
-          object.data?.length === 1 ? object.path : `${object.path}[${i}]`,
-          bytes,
-        );
-      for (const link of object.links) {
-        if (link.kind !== 'external') continue;
-        const file = link.target.split(':')[0] ?? '';
-        session.report(
-          'scan.hdf5.external-link',
-          TRAVERSAL.test(file) ? 'high' : 'medium',
-          `external link ${JSON.stringify(link.name.slice(0, 100))} in ${object.path} points into another file (${JSON.stringify(link.target.slice(0, 200))}); HDF5 readers open it when the link is followed`,
-          memberOf(blob, `${object.path === '/' ? '' : object.path}/${link.name}`).location,
-        );
-      }
-      for (const file of object.externalFiles)
-        session.report(
-          'scan.hdf5.external-data',
-          TRAVERSAL.test(file) ? 'high' : 'medium',
-          `dataset ${object.path} stores its data in the external file ${JSON.stringify(file.slice(0, 200))}`,
-          memberOf(blob, object.path).location,
-        );
+      if (visitHdf5Object(blob, session, object)) label = 'keras-h5';
     },
     { maxValueBytes: Math.min(session.limits.maxMemberBytes, 256 * 1024 * 1024) },
   );
@@ -203,28 +234,44 @@ export const hdf5Scanner: FormatScanner = {
         : (writeSync as (...a: unknown[]) => number)(fd, data, ...rest)) as typeof fs.writeSync;
     try {
       file = new h5.File(path, 'r');
-      const attrs = file.attrs;
       let label = 'hdf5';
-      for (const key of ['model_config', 'training_config']) {
-        const attr = attrs[key];
-        if (!attr) continue;
-        label = 'keras-h5';
-        let value = attr.value as unknown;
-        if (Array.isArray(value)) value = value[0];
-        if (value instanceof Uint8Array) value = new TextDecoder().decode(value);
-        if (typeof value !== 'string')
-          throw new ScanParseError(`HDF5 attribute ${key} is not a string`);
-        scanKerasJson(
-          session,
-          {
-            ...blob,
-            location: {
-              ...blob.location,
-              member: `${blob.location.member ? `${blob.location.member}!/` : ''}@${key}`,
-            },
-          },
-          value,
-        );
+      // Groups and attributes (not dataset values) through libhdf5, breadth first, bounded.
+      const queue: { group: InstanceType<H5['Group']>; path: string; depth: number }[] = [
+        { group: file, path: '/', depth: 0 },
+      ];
+      let visited = 0;
+      while (queue.length > 0) {
+        const { group, path: where, depth } = queue.shift() as (typeof queue)[number];
+        const object: H5Object = {
+          path: where,
+          kind: 'group',
+          attributes: wasmAttributes(group.attrs),
+          links: [],
+          externalFiles: [],
+        };
+        for (const name of group.keys().slice(0, 100_000)) {
+          if (++visited > 100_000)
+            throw new ScanParseError('HDF5 file has more than 100000 objects');
+          const child = group.get(name);
+          const childPath = `${where === '/' ? '' : where}/${name}`;
+          if (child instanceof h5.ExternalLink)
+            object.links.push({
+              name,
+              kind: 'external',
+              target: `${child.filename}:${child.obj_path}`,
+            });
+          else if (child instanceof h5.Group) {
+            if (depth < 64) queue.push({ group: child, path: childPath, depth: depth + 1 });
+          } else if (child instanceof h5.Dataset)
+            visitHdf5Object(blob, session, {
+              path: childPath,
+              kind: 'dataset',
+              attributes: wasmAttributes(child.attrs),
+              links: [],
+              externalFiles: [],
+            });
+        }
+        if (visitHdf5Object(blob, session, object)) label = 'keras-h5';
       }
       return label;
     } catch (error) {
