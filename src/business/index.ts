@@ -3,4 +3,5 @@
 export * as pii from '../data/pii/index.js';
 export * as audit from './audit/index.js';
 export * as guard from './guard/index.js';
+export * as imageLabel from './label/image.js';
 export * as label from './label/index.js';
