@@ -4,7 +4,7 @@
  * certification of an ONNX classifier or a remote HTTP endpoint on labelled data
  * (CAICT-AISF-2020 3(二)5 robustness evaluation).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   ATTACK_NAMES,
@@ -138,7 +138,7 @@ function render(ctx: CommandContext, r: RobustnessReport, source: SourceInfo): v
         r.attacks.map((a) => [
           a.name,
           a.norm,
-          String(a.eps),
+          a.eps === Number.POSITIVE_INFINITY ? '∞ (no budget)' : String(a.eps),
           fmt(a.accuracy),
           fmt(a.successRate),
           a.meanLinf.toFixed(4),
