@@ -2,8 +2,10 @@
  * @module Gradient rule of Conv (any groups incl. depthwise, strides, pads, dilations, auto_pad).
  * Input gradient: with constant weights and unit strides, a plain Conv with weights flipped and
  * transposed at build time — measured faster in ONNX Runtime than ConvTranspose (its NCHWc
- * kernels) — else ConvTranspose with the original weights. Weight gradient: one grouped Conv
- * with the batch folded into channels (input ⋆ output-gradient), strides and dilations swapped.
+ * kernels) — else ConvTranspose with the original weights. Weight gradient: for group 1, input
+ * patches (a Conv with one-hot kernels) times the output gradient in one batched MatMul, summed
+ * over the batch; otherwise one grouped Conv with the batch folded into channels (input ⋆
+ * output-gradient), strides and dilations swapped.
  */
 import { attrInt, attrInts, attrString } from '../../graph/builder.js';
 import {
@@ -127,7 +129,39 @@ export const CONV_GRADIENTS: Record<string, GradientRule> = {
         }
       }
       let dw: string | undefined;
-      if (ctx.needs(1)) {
+      const outL = sy.slice(2).reduce((a, v) => a * v, 1);
+      if (ctx.needs(1) && p.group === 1 && outL > 0 && sy.slice(2).every((d) => d > 0)) {
+        // dW = Σ_i dy_i [Cout, L] · patches_iᵀ [L, Cin·kk]: patches (exact copies of x) from a
+        // Conv with one-hot kernels, one batched MatMul, a sum over the batch. Measured
+        // (bench/gradient CNN, batch 128, 2 threads, interleaved A/B): 36.1 / 36.3 ms per
+        // weight-gradient run against 73.1 / 73.9 ms for the batch-as-channels Conv below, whose
+        // kernel is the (dynamic) output gradient.
+        const cin = p.sx[1] as number;
+        const cout = p.sw[0] as number;
+        const kk = p.kernel.reduce((a, v) => a * v, 1);
+        const eye = new Float32Array(kk * kk);
+        for (let j = 0; j < kk; j++) eye[j * kk + j] = 1;
+        const patches = b.op(
+          'Conv',
+          [
+            b.op('Reshape', [p.x, b.int64s([-1, 1, ...p.spatial])]),
+            b.constant(eye, [kk, 1, ...p.kernel], 'eye'),
+          ],
+          {
+            strides: { ints: p.strides },
+            dilations: { ints: p.dilations },
+            pads: { ints: p.pads },
+          },
+        );
+        const pr = b.op('Reshape', [patches, b.int64s([-1, cin * kk, outL])]);
+        const dt = b.op('Transpose', [b.op('Reshape', [dy, b.int64s([0, cout, -1])])], {
+          perm: { ints: [0, 2, 1] },
+        });
+        const gt = b.op('ReduceSum', [b.op('MatMul', [pr, dt]), b.int64s([0])], {
+          keepdims: { int: 0 },
+        });
+        dw = b.op('Reshape', [b.op('Transpose', [gt], { perm: { ints: [1, 0] } }), b.int64s(p.sw)]);
+      } else if (ctx.needs(1)) {
         const k = (p.sx[1] as number) / p.group;
         const spatialAxes = Array.from({ length: p.r }, (_, i) => i + 3);
         const xg = b.op('Reshape', [p.x, b.int64s([0, p.group, k, ...p.spatial])]);
