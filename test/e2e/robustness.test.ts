@@ -198,4 +198,46 @@ describe('aisf test robustness (real binary)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--model/);
   });
+
+  it('DeepFool takes --overshoot and --nb-grads; a larger overshoot gives larger perturbations', () => {
+    const run = (...extra: string[]) =>
+      aisf([
+        'test',
+        'robustness',
+        '--model',
+        MODEL,
+        '--data',
+        DATA,
+        '--attack',
+        'deepfool',
+        '--norm',
+        '2',
+        '--limit',
+        '20',
+        '--format',
+        'json',
+        ...extra,
+      ]);
+    const base = run();
+    const big = run('--overshoot', '0.5', '--nb-grads', '10');
+    expect(base.code, base.stderr).toBe(0);
+    expect(big.code, big.stderr).toBe(0);
+    const l2 = (r: { stdout: string }) => JSON.parse(r.stdout).attacks[0].meanL2 as number;
+    // DeepFool scales its final step by (1 + η): 1.5 / 1.02 ≈ 1.47 for every fooled sample.
+    expect(l2(big) / l2(base)).toBeGreaterThan(1.3);
+    const wrong = aisf([
+      'test',
+      'robustness',
+      '--model',
+      MODEL,
+      '--data',
+      DATA,
+      '--attack',
+      'fgsm',
+      '--overshoot',
+      '0.1',
+    ]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--overshoot .* deepfool/);
+  });
 });

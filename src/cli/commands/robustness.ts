@@ -307,6 +307,16 @@ const testRobustness = defineCommand({
       description:
         'iterations of the iterative attacks (default: --preset for PGD, ART for the others)',
     },
+    overshoot: {
+      type: 'string',
+      valueName: '<η>',
+      description: 'DeepFool: overshoot η (default 0.02 as in the paper; ART 1.20 uses 1e-6)',
+    },
+    'nb-grads': {
+      type: 'string',
+      valueName: '<k>',
+      description: 'DeepFool: classes considered per step, the k most likely (default 10, ART)',
+    },
     'max-queries': {
       type: 'string',
       valueName: '<n>',
@@ -447,6 +457,20 @@ const testRobustness = defineCommand({
           `--target-class must be a class index ≥ 0 (got "${String(o['target-class'])}")`,
         );
     }
+    let deepFoolParams: Record<string, number> | undefined;
+    if (o.overshoot !== undefined || o['nb-grads'] !== undefined) {
+      deepFoolParams = {};
+      if (o.overshoot !== undefined) {
+        const v = Number(o.overshoot);
+        if (!(v >= 0 && Number.isFinite(v)))
+          throw usage(`--overshoot must be a number ≥ 0 (got "${String(o.overshoot)}")`);
+        deepFoolParams.overshoot = v;
+      }
+      const k = positiveInt(o['nb-grads'], 'nb-grads');
+      if (k !== undefined) deepFoolParams.nbGrads = k;
+      if (!names.includes('deepfool'))
+        throw usage('--overshoot and --nb-grads apply to --attack deepfool only');
+    }
     const attackSpecs = (n: number): AttackSpec[] =>
       names.map((name) => {
         const kind = findAttack(name)?.kind;
@@ -462,6 +486,7 @@ const testRobustness = defineCommand({
                 ...(o['random-start'] === true ? { randomStart: true } : {}),
               }
             : {}),
+          ...(name === 'deepfool' && deepFoolParams ? { params: deepFoolParams } : {}),
           // Every iterative attack reads maxIter from its spec; FGSM ignores it.
           ...(maxIter ? { maxIter } : {}),
           ...(kind === 'black-box' ? { maxQueries } : {}),
