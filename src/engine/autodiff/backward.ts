@@ -12,6 +12,7 @@ import { type TypedArray, tensorToArray } from '../onnx/tensor.js';
 import type { GradContext } from './context.js';
 import { appendLoss, type LossName } from './losses.js';
 import { GRADIENTS } from './registry.js';
+import { type PhasePoolBlock, phasePoolGradient, rewritePhasePools } from './rules/pool.js';
 import type { ProbedShape } from './shapes.js';
 
 /** Ops whose outputs carry no gradient (integer, boolean or piecewise-constant results). */
@@ -195,6 +196,25 @@ export function buildGradientGraph(
     return value;
   };
 
+  const b = new GraphBuilder(graph, 'aisf_grad');
+  // Input gradients only: Conv → ReLU → MaxPool 2×2 blocks run as four pool phases (pool.ts).
+  let phaseBlocks = new Map<string, PhasePoolBlock>();
+  if (weights.length === 0 && !spec.values?.length) {
+    const useCount = new Map<string, number>();
+    for (const n of graph.node)
+      for (const x of n.input) if (x) useCount.set(x, (useCount.get(x) ?? 0) + 1);
+    for (const o of graph.output) useCount.set(o.name, (useCount.get(o.name) ?? 0) + 1);
+    phaseBlocks = rewritePhasePools(
+      graph,
+      b,
+      (name) => shapes.get(name),
+      (name) => (sources.includes(name) ? undefined : constantOf(name)),
+      (name) => useCount.get(name) ?? 0,
+    );
+  }
+  const blockNodes = new Set<NodeProto>();
+  for (const blk of phaseBlocks.values()) for (const n of blk.nodes.slice(0, -1)) blockNodes.add(n);
+
   // Forward: which values depend on a source through differentiable slots.
   const dependent = new Set(sources);
   const forwardNodes = [...graph.node];
@@ -202,6 +222,10 @@ export function buildGradientGraph(
   const onPath: NodeProto[] = [];
   forwardNodes.forEach((node, index) => {
     if (NON_DIFFERENTIABLE.has(node.opType)) return;
+    if (blockNodes.has(node)) {
+      if (node.input.some((x) => dependent.has(x))) for (const o of node.output) dependent.add(o);
+      return;
+    }
     const rule =
       node.domain === '' || node.domain === 'ai.onnx' ? GRADIENTS.get(node.opType) : undefined;
     const flows = node.input.some(
@@ -222,7 +246,6 @@ export function buildGradientGraph(
     onPath.push(node);
   });
 
-  const b = new GraphBuilder(graph, 'aisf_grad');
   const labelsAreClasses = spec.labelsAreClasses ?? true;
   const labels = 'aisf_labels';
   const scale = 'aisf_loss_scale';
@@ -304,6 +327,16 @@ export function buildGradientGraph(
     const node = onPath[k] as NodeProto;
     const dy = node.output.map((o) => (o ? total(o) : undefined));
     if (dy.every((d) => d === undefined)) continue;
+    const block = phaseBlocks.get(node.output[0] as string);
+    if (block && dependent.has(block.x)) {
+      const g = phasePoolGradient(
+        baseCtx(node, dy, () => true),
+        block,
+        dy[0] as string,
+      );
+      grads.set(block.x, [...(grads.get(block.x) ?? []), g]);
+      continue;
+    }
     const rule = GRADIENTS.get(node.opType);
     if (!rule) continue;
     const needs = (i: number) => {

@@ -276,6 +276,30 @@ const CASES: Record<string, (r: () => number) => Case> = {
         pads: { ints: [1, 1, 1, 1] },
       }),
   }),
+  'Conv → Relu → MaxPool 2×2 (input gradient through the four pool phases, pads)': (r) => {
+    const k = int(r, 1, 3);
+    const pads = [int(r, 0, 2), int(r, 0, 2), int(r, 0, 2), int(r, 0, 2)];
+    const hc = 2 * int(r, 2, 3);
+    const wc = 2 * int(r, 2, 3);
+    const x = [2, 2, hc - (pads[0] as number) - (pads[2] as number) + k - 1, 0];
+    x[3] = wc - (pads[1] as number) - (pads[3] as number) + k - 1;
+    return {
+      x: x.map((d) => Math.max(1, d)),
+      h: 1e-3,
+      build: (b, q) =>
+        b.op(
+          'MaxPool',
+          [
+            b.op('Relu', [
+              b.op('Conv', ['x', weight(b, q, [3, 2, k, k]), weight(b, q, [3])], {
+                pads: { ints: pads },
+              }),
+            ]),
+          ],
+          { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } },
+        ),
+    };
+  },
   'AveragePool (pads, count_include_pad, ceil_mode)': (r) => {
     const k = int(r, 1, 3);
     const s = int(r, 1, 3);

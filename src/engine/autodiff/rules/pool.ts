@@ -3,9 +3,12 @@
  * maximum of each window (as PyTorch does) with MaxUnpool on the pool's own indices — no
  * ScatterElements, which was measured to dominate the backward pass; overlapping windows are
  * split into non-overlapping phases whose unpooled results are added. AveragePool is a grouped
- * ConvTranspose with a ones kernel after dividing by each window's element count.
+ * ConvTranspose with a ones kernel after dividing by each window's element count. Input-gradient
+ * graphs rewrite Conv → ReLU → MaxPool 2×2 blocks into their four pool phases
+ * (`rewritePhasePools`, `phasePoolGradient`), which needs no pool indices at all.
  */
-import { attrInt, attrInts } from '../../graph/builder.js';
+import { attrInt, attrInts, attrString, type GraphBuilder } from '../../graph/builder.js';
+import { DATA_TYPE, type NodeProto } from '../../onnx/proto.js';
 import { defineGradient, type GradContext, type GradientRule, unsupported } from '../context.js';
 import { explicitPads } from './conv.js';
 import { positiveMask } from './elementwise.js';
@@ -166,3 +169,152 @@ export const POOL_GRADIENTS: Record<string, GradientRule> = {
     },
   }),
 };
+
+/** A Conv → ReLU → MaxPool 2×2 block rewritten (gradient graph only) into its four pool phases. */
+export interface PhasePoolBlock {
+  /** The conv input (receives the gradient). */
+  x: string;
+  /** The pooled output (name kept from the MaxPool). */
+  pooled: string;
+  /** The four phase pre-activations, in PyTorch's first-max order (0,0) (0,1) (1,0) (1,1). */
+  phases: string[];
+  /** Max over the phases (before the ReLU). */
+  max: string;
+  /** The conv weight and its [begin, begin, end, end] pads. */
+  w: string;
+  pads: number[];
+  /** Nodes of the rewritten forward (the last one is the ReLU producing `pooled`). */
+  nodes: NodeProto[];
+}
+
+const intsOf = (node: NodeProto, name: string) => attrInts(node, name);
+
+/**
+ * Gradient graphs only (the model's own forward stays untouched): rewrites, in place, every
+ * Conv (group 1, stride 1, no dilation, constant weights, explicit pads) → ReLU → MaxPool (2×2,
+ * stride 2, no pads, floor mode) whose conv output has even spatial dims and whose intermediate
+ * values have no other use into four stride-2 Convs — one per pool phase (dy, dx), i.e. the conv
+ * output at rows 2i+dy, columns 2j+dx — then Max and ReLU (max and ReLU commute). The pool's
+ * backward then runs at pooled resolution, without MaxPool indices, whose branchy kernel was
+ * measured to dominate the backward (bench/gradient/RESULTS.md). Returns the rewritten blocks
+ * keyed by pooled value.
+ */
+export function rewritePhasePools(
+  graph: { node: NodeProto[] },
+  b: GraphBuilder,
+  shape: (name: string) => readonly number[] | undefined,
+  constant: (name: string) => { data: unknown; dims: number[] } | undefined,
+  uses: (name: string) => number,
+): Map<string, PhasePoolBlock> {
+  const blocks = new Map<string, PhasePoolBlock>();
+  for (let i = 0; i + 2 < graph.node.length; i++) {
+    const conv = graph.node[i] as NodeProto;
+    const relu = graph.node[i + 1] as NodeProto;
+    const pool = graph.node[i + 2] as NodeProto;
+    if (conv.opType !== 'Conv' || relu.opType !== 'Relu' || pool.opType !== 'MaxPool') continue;
+    if (conv.domain || relu.domain || pool.domain) continue;
+    const [x, w, bias] = conv.input as [string, string, string | undefined];
+    const z = conv.output[0] as string;
+    const r = relu.output[0] as string;
+    if (relu.input[0] !== z || pool.input[0] !== r || pool.output.length !== 1) continue;
+    if (uses(z) !== 1 || uses(r) !== 1) continue;
+    const sx = shape(x);
+    const sz = shape(z);
+    if (!sx || !sz || sx.length !== 4 || sz.length !== 4) continue;
+    if (sx.slice(1).some((d) => d <= 0) || sz.slice(1).some((d) => d <= 0)) continue;
+    if ((sz[2] as number) % 2 !== 0 || (sz[3] as number) % 2 !== 0) continue;
+    const wc = constant(w);
+    const bc = bias ? constant(bias) : undefined;
+    if (!wc || !(wc.data instanceof Float32Array) || wc.dims.length !== 4) continue;
+    if (bias && (!bc || !(bc.data instanceof Float32Array))) continue;
+    if (attrInt(conv, 'group', 1) !== 1) continue;
+    if (attrString(conv, 'auto_pad', 'NOTSET') !== 'NOTSET') continue;
+    if ((intsOf(conv, 'strides') ?? [1, 1]).some((s) => s !== 1)) continue;
+    if ((intsOf(conv, 'dilations') ?? [1, 1]).some((s) => s !== 1)) continue;
+    const pads = intsOf(conv, 'pads') ?? [0, 0, 0, 0];
+    if (attrString(pool, 'auto_pad', 'NOTSET') !== 'NOTSET') continue;
+    if ((intsOf(pool, 'kernel_shape') ?? []).join() !== '2,2') continue;
+    if ((intsOf(pool, 'strides') ?? [1, 1]).join() !== '2,2') continue;
+    if ((intsOf(pool, 'pads') ?? [0, 0, 0, 0]).some((v) => v !== 0)) continue;
+    if ((intsOf(pool, 'dilations') ?? [1, 1]).some((v) => v !== 1)) continue;
+    if (attrInt(pool, 'ceil_mode', 0) !== 0 || attrInt(pool, 'storage_order', 0) !== 0) continue;
+    const [kh, kw] = wc.dims.slice(2) as [number, number];
+    const start = graph.node.length;
+    // Phase (dy, dx) reads the padded input from row dy / column dx: a stride-2 Conv with the
+    // original kernel, its begin pads lowered by the offset (or the input cropped when a pad
+    // would go negative).
+    const phases = [0, 1, 2, 3].map((ph) => {
+      const dy = ph >> 1;
+      const dx = ph & 1;
+      const [pt, pl, pb, pr] = pads as [number, number, number, number];
+      const cropY = Math.max(0, dy - pt);
+      const cropX = Math.max(0, dx - pl);
+      const input =
+        cropY || cropX
+          ? b.op('Slice', [
+              x,
+              b.int64s([cropY, cropX]),
+              b.int64s([2 ** 31, 2 ** 31]),
+              b.int64s([2, 3]),
+            ])
+          : x;
+      return b.op('Conv', bias ? [input, w, bias] : [input, w], {
+        kernel_shape: { ints: [kh, kw] },
+        strides: { ints: [2, 2] },
+        pads: { ints: [Math.max(0, pt - dy), Math.max(0, pl - dx), pb, pr] },
+      });
+    });
+    const max = b.op('Max', [
+      b.op('Max', [phases[0] as string, phases[1] as string]),
+      b.op('Max', [phases[2] as string, phases[3] as string]),
+    ]);
+    b.node('Relu', [max], {}, [pool.output[0] as string]);
+    const nodes = graph.node.splice(start);
+    graph.node.splice(i, 3, ...nodes);
+    blocks.set(pool.output[0] as string, {
+      x,
+      pooled: pool.output[0] as string,
+      phases,
+      max,
+      w,
+      pads,
+      nodes,
+    });
+    i += nodes.length - 1;
+  }
+  return blocks;
+}
+
+/**
+ * Input gradient of a rewritten block: ReLU mask at pooled resolution (pooled > 0 ⇔ the window's
+ * max is positive), the gradient routed to the first phase equal to the max in PyTorch's scan
+ * order (0,0) (0,1) (1,0) (1,1) — exact on ties — then per phase a stride-2 ConvTranspose with
+ * the original kernel, padded to its offset in the input (negative pads crop the conv's pads),
+ * and the sum of the four.
+ */
+export function phasePoolGradient(
+  ctx: GradContext,
+  block: PhasePoolBlock,
+  dPooled: string,
+): string {
+  const b = ctx.b;
+  let rest = b.op('Mul', [dPooled, positiveMask(ctx, block.pooled)]);
+  const parts: string[] = [];
+  for (let ph = 0; ph < 3; ph++) {
+    const eq = b.op('Equal', [block.phases[ph] as string, block.max]);
+    const part = b.op('Mul', [rest, b.op('Cast', [eq], { to: { int: DATA_TYPE.FLOAT } })]);
+    parts.push(part);
+    rest = b.op('Sub', [rest, part]);
+  }
+  parts.push(rest);
+  const [pt, pl, pb, pr] = block.pads as [number, number, number, number];
+  return b.op(
+    'Sum',
+    parts.map((g, ph) => {
+      const dy = ph >> 1;
+      const dx = ph & 1;
+      const ct = b.op('ConvTranspose', [g, block.w], { strides: { ints: [2, 2] } });
+      return b.op('Pad', [ct, b.int64s([0, 0, dy - pt, dx - pl, 0, 0, 1 - dy - pb, 1 - dx - pr])]);
+    }),
+  );
+}
