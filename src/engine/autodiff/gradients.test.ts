@@ -6,9 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../graph/builder.js';
+import { singleInputModel } from '../fixtures/test-models.js';
+import type { GraphBuilder } from '../graph/builder.js';
 import { loadModel } from '../model.js';
-import { DATA_TYPE, encodeModel, type ModelProto } from '../onnx/proto.js';
+import { encodeModel, type ModelProto } from '../onnx/proto.js';
 import type { Tensor } from '../runtime/session.js';
 
 /** A tiny seeded PRNG (mulberry32) so each property run is reproducible. */
@@ -41,37 +42,10 @@ function randn(r: () => number, n: number, scale = 1): Float32Array {
 }
 
 function makeModel(c: Case, seed: number): ModelProto {
-  const model: ModelProto = {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: c.opset ?? 13 }],
-    producerName: 'aisf-test',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0,
-    docString: '',
-    metadataProps: [],
-    functions: [],
-    unknown: [],
-    graph: {
-      name: 'g',
-      node: [],
-      initializer: [],
-      input: [
-        {
-          name: 'x',
-          elemType: DATA_TYPE.FLOAT,
-          shape: ['N', ...c.x.slice(1)],
-          docString: '',
-          unknown: [],
-        },
-      ],
-      output: [],
-      valueInfo: [],
-      docString: '',
-      unknown: [],
-    },
-  };
-  const b = new GraphBuilder(model.graph as NonNullable<ModelProto['graph']>, 'fwd');
+  const { model, builder: b } = singleInputModel(
+    ['N', ...c.x.slice(1)],
+    c.opset ? { opset: c.opset } : {},
+  );
   const y = c.build(b, rng(seed));
   b.node('Identity', [y], {}, ['y']);
   b.output('y');

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { singleInputModel } from '../fixtures/test-models.js';
 import { GraphBuilder } from '../graph/builder.js';
 import { readNpy } from '../io/npy.js';
 import { loadModel, type Model } from '../model.js';
@@ -128,31 +129,7 @@ function matmulModel(): ModelProto {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     return seed / 2 ** 31 - 0.5;
   };
-  const model: ModelProto = {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    producerName: 'aisf-test',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0,
-    docString: '',
-    metadataProps: [],
-    functions: [],
-    unknown: [],
-    graph: {
-      name: 'g',
-      node: [],
-      initializer: [],
-      input: [
-        { name: 'x', elemType: DATA_TYPE.FLOAT, shape: ['N', 3, 4], docString: '', unknown: [] },
-      ],
-      output: [],
-      valueInfo: [],
-      docString: '',
-      unknown: [],
-    },
-  };
-  const b = new GraphBuilder(model.graph as NonNullable<ModelProto['graph']>, 'fwd');
+  const { model, builder: b } = singleInputModel(['N', 3, 4]);
   const rand = (n: number) => Float32Array.from({ length: n }, r);
   const h1 = b.op('Add', [
     b.op('MatMul', ['x', b.constant(rand(20), [4, 5], 'W1')]),
