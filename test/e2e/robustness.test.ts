@@ -16,6 +16,8 @@ const F = fileURLToPath(new URL('../../src/algorithm/robustness/fixtures/', impo
 const MODEL = join(F, 'fashion-cnn-trained.onnx');
 const DATA = join(F, 'fashion-test-100.npz');
 const dir = mkdtempSync(join(tmpdir(), 'aisf-robust-'));
+/** `aisf test robustness` on the committed CNN and its 100 test images. */
+const RUN = ['test', 'robustness', '--model', MODEL, '--data', DATA];
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function aisf(args: string[]) {
@@ -58,12 +60,7 @@ beforeAll(() => {
 describe('aisf test robustness (real binary)', () => {
   it('--format json: clean accuracy, a robustness curve and corruptions', async () => {
     const r = aisf([
-      'test',
-      'robustness',
-      '--model',
-      MODEL,
-      '--data',
-      DATA,
+      ...RUN,
       '--limit',
       '40',
       '--attack',
@@ -126,12 +123,7 @@ describe('aisf test robustness (real binary)', () => {
   it('--save-adv writes adversarial examples inside the ε-ball', () => {
     const out = join(dir, 'adv.npy');
     const r = aisf([
-      'test',
-      'robustness',
-      '--model',
-      MODEL,
-      '--data',
-      DATA,
+      ...RUN,
       '--limit',
       '8',
       '--attack',
@@ -178,17 +170,7 @@ describe('aisf test robustness (real binary)', () => {
     [['--x', 'images'], /--x/],
     [['--save-adv', 'a.npy', '--eps', '0.1,0.2'], /--save-adv/],
   ])('bad input %j exits 2 naming the flag', (extra, pattern) => {
-    const r = aisf([
-      'test',
-      'robustness',
-      '--model',
-      MODEL,
-      '--data',
-      DATA,
-      '--limit',
-      '4',
-      ...extra,
-    ]);
+    const r = aisf([...RUN, '--limit', '4', ...extra]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(pattern);
   });
@@ -202,12 +184,7 @@ describe('aisf test robustness (real binary)', () => {
   it('DeepFool takes --overshoot and --nb-grads; a larger overshoot gives larger perturbations', () => {
     const run = (...extra: string[]) =>
       aisf([
-        'test',
-        'robustness',
-        '--model',
-        MODEL,
-        '--data',
-        DATA,
+        ...RUN,
         '--attack',
         'deepfool',
         '--norm',
@@ -225,18 +202,7 @@ describe('aisf test robustness (real binary)', () => {
     const l2 = (r: { stdout: string }) => JSON.parse(r.stdout).attacks[0].meanL2 as number;
     // DeepFool scales its final step by (1 + η): 1.5 / 1.02 ≈ 1.47 for every fooled sample.
     expect(l2(big) / l2(base)).toBeGreaterThan(1.3);
-    const wrong = aisf([
-      'test',
-      'robustness',
-      '--model',
-      MODEL,
-      '--data',
-      DATA,
-      '--attack',
-      'fgsm',
-      '--overshoot',
-      '0.1',
-    ]);
+    const wrong = aisf([...RUN, '--attack', 'fgsm', '--overshoot', '0.1']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/--overshoot .* deepfool/);
   });
