@@ -6,6 +6,8 @@
  *
  *   flock /tmp/aisf-bench.lock npx tsx bench/robustness/run.ts [n=1000] [eps=0.1] [batch=128]
  *   AISF_BENCH_SPIN=1 …   (idle threads of both sides spin-wait; default: both sleep)
+ *   AISF_BENCH_PARALLELISM=intra-op …   (aisf's 2 threads inside one session; default: data —
+ *   2 worker threads with a single-threaded session each, every batch split between them)
  *
  * Needs ART at $ART_DIR (default /tmp/art; see docs/readme/robustness-parity.md) and Debian's
  * python3-torch, python3-scipy, python3-sklearn, dataset-fashion-mnist.
@@ -23,6 +25,7 @@ const here = new URL('./', import.meta.url).pathname;
 const artDir = process.env.ART_DIR ?? '/tmp/art';
 /** AISF_BENCH_SPIN=1: both sides spin-wait (OMP_WAIT_POLICY=ACTIVE, ORT allow_spinning 1). */
 const spin = process.env.AISF_BENCH_SPIN === '1';
+const parallelism = process.env.AISF_BENCH_PARALLELISM === 'intra-op' ? 'intra-op' : 'data';
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 interface PeerRun {
@@ -61,7 +64,7 @@ const { x, y } = fashionTest(n);
 const model = await loadModel(
   new URL('../../src/algorithm/robustness/fixtures/fashion-cnn-trained.onnx', import.meta.url)
     .pathname,
-  { threads: 2, spinning: spin },
+  { threads: 2, spinning: spin, parallelism },
 );
 const pgdOptions = { eps, epsStep: eps / 4, maxIter: 20, randomStart: false } as const;
 const attacks = {
@@ -109,7 +112,7 @@ await model.release();
 
 const mismatch = (a: string, b: string) => [...a].filter((c, i) => c !== b[i]).length;
 console.log(
-  `Fashion-MNIST CNN, first ${n} test images, L∞ ε=${eps}, batch ${batch}, 2 threads each, best of 5 (FGSM) / 3 (PGD) / 1 (DeepFool) runs; ART ${peer.art} on PyTorch ${peer.torch}`,
+  `Fashion-MNIST CNN, first ${n} test images, L∞ ε=${eps}, batch ${batch}, 2 threads each (aisf: ${parallelism === 'data' ? '2 workers × 1 thread' : '1 session × 2 threads'}), best of 5 (FGSM) / 3 (PGD) / 1 (DeepFool) runs; ART ${peer.art} on PyTorch ${peer.torch}`,
 );
 console.log(
   '| attack | ART images/s | aisf images/s | **aisf / ART** | ART adv. acc. | aisf adv. acc. | samples whose adv. prediction differs |',

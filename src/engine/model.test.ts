@@ -34,16 +34,23 @@ const LOSSES = [
   ['cw-margin', 'sum', 'gx-cw-sum', 5],
 ] as const;
 
-describe.each(MODELS)('PyTorch parity: %s', (name) => {
+/** Every parity check runs on one single-threaded session and on the data-parallel runtime. */
+const RUNTIMES = [
+  ['1 thread', { threads: 1 }],
+  ['data-parallel, 2 workers', { threads: 2, parallelism: 'data' }],
+] as const;
+const CASES = MODELS.flatMap((name) => RUNTIMES.map(([label, rt]) => [name, label, rt] as const));
+
+describe.each(CASES)('PyTorch parity: %s (%s)', (name, _label, runtime) => {
   it('predicts the same logits', async () => {
-    const model = await loadModel(new URL(`${name}.onnx`, FIXTURES).pathname, { threads: 1 });
+    const model = await loadModel(new URL(`${name}.onnx`, FIXTURES).pathname, runtime);
     const logits = await model.predict(npy(`${name}.x.npy`));
     expect(relErr(logits.data, npy(`${name}.logits.npy`).data as Float32Array)).toBeLessThan(1e-5);
     await model.release();
   });
 
   it('input gradients of every loss match PyTorch (batched and unbatched)', async () => {
-    const model = await loadModel(new URL(`${name}.onnx`, FIXTURES).pathname, { threads: 1 });
+    const model = await loadModel(new URL(`${name}.onnx`, FIXTURES).pathname, runtime);
     const x = npy(`${name}.x.npy`);
     const y = npy(`${name}.y.npy`);
     for (const [loss, reduction, file, kappa] of LOSSES) {
@@ -64,7 +71,7 @@ describe.each(MODELS)('PyTorch parity: %s', (name) => {
   });
 
   it('weight gradients (cross-entropy, mean) match PyTorch', async () => {
-    const model = await loadModel(new URL(`${name}.onnx`, FIXTURES).pathname, { threads: 1 });
+    const model = await loadModel(new URL(`${name}.onnx`, FIXTURES).pathname, runtime);
     const ref = readNpz(readFileSync(new URL(`${name}.gw-ce-mean.npz`, FIXTURES)));
     const r = await model.lossAndGradient(npy(`${name}.x.npy`), npy(`${name}.y.npy`), {
       reduction: 'mean',

@@ -4,7 +4,9 @@
  * input and/or the weights through aisf's ONNX autodiff — one ONNX Runtime session per graph,
  * created once and reused.
  */
+
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { AisfError } from '../errors.js';
 import {
@@ -151,12 +153,22 @@ export class Model {
 
   /** The ONNX Runtime options the model was loaded with (threads, spinning), for derived sessions. */
   get runtimeOptions(): RuntimeOptions {
-    const { threads, spinning, profilePrefix } = this.options;
+    const { threads, spinning, profilePrefix, parallelism } = this.options;
     return {
       ...(threads === undefined ? {} : { threads }),
       ...(spinning === undefined ? {} : { spinning }),
+      ...(parallelism === undefined ? {} : { parallelism }),
       ...(profilePrefix === undefined ? {} : { profilePrefix }),
     };
+  }
+
+  /**
+   * Independent batches worth running at the same time: the worker count of a data-parallel
+   * model (its shards interleave while the caller works on another batch), 1 otherwise.
+   */
+  get concurrency(): number {
+    const { parallelism, threads } = this.options;
+    return parallelism === 'data' ? Math.max(1, threads ?? availableParallelism()) : 1;
   }
 
   private get source(): string {
@@ -287,12 +299,15 @@ export class Model {
     let outShape: number[] = [];
     for (let start = 0; start < n; start += batch) {
       const end = Math.min(n, start + batch);
-      const result = await session.run({
-        [name]: {
-          data: input.data.subarray(start * inner, end * inner),
-          shape: [end - start, ...input.shape.slice(1)],
+      const result = await session.runSharded(
+        {
+          [name]: {
+            data: input.data.subarray(start * inner, end * inner),
+            shape: [end - start, ...input.shape.slice(1)],
+          },
         },
-      });
+        { batched: [name] },
+      );
       const y = result[out] as Tensor;
       chunks.push(asFloat32(y, 'output').data);
       outShape = y.shape;
@@ -436,7 +451,11 @@ export class Model {
     const weights = new Map(g.weights.map((w) => [w, all.get(w) as Tensor<Float32Array>]));
     const losses = new Float32Array(n);
     const logitChunks: Float32Array[] = [];
-    const inputGrad = wrt.includes('input') ? new Float32Array(input.data.length) : undefined;
+    // One chunk (the attacks' case): the runtime's output arrays are returned as they are.
+    const single = n <= batch;
+    const wantInput = wrt.includes('input');
+    let inputGrad: Float32Array | undefined =
+      wantInput && !single ? new Float32Array(input.data.length) : undefined;
     const weightGrads = new Map<string, Tensor<Float32Array>>();
     for (const [name, w] of weights)
       weightGrads.set(name, { data: new Float32Array(w.data.length), shape: w.shape });
@@ -455,14 +474,21 @@ export class Model {
         [g.scale]: { data: Float32Array.of(scale), shape: [] },
       };
       for (const [name, w] of weights) feeds[name] = w;
-      const out = await session.run(feeds);
+      const out = await session.runSharded(feeds, {
+        batched: [g.inputs[0] as string, g.labels],
+        sum: [...weights.keys()].map((w) => g.gradients.get(w) as string),
+      });
       losses.set(asFloat32(out[g.losses] as Tensor, 'losses').data, start);
       const logits = out[g.logits] as Tensor;
       logitChunks.push(asFloat32(logits, 'logits').data);
       outShape = logits.shape;
-      if (inputGrad) {
-        const gx = out[g.gradients.get(g.inputs[0] as string) as string] as Tensor;
-        inputGrad.set(asFloat32(gx, 'gradient').data, start * inner);
+      if (wantInput) {
+        const gx = asFloat32(
+          out[g.gradients.get(g.inputs[0] as string) as string] as Tensor,
+          'gradient',
+        ).data;
+        if (single) inputGrad = gx;
+        else inputGrad?.set(gx, start * inner);
       }
       for (const [name, acc] of weightGrads) {
         const gw = asFloat32(out[g.gradients.get(name) as string] as Tensor, 'gradient').data;
@@ -472,11 +498,14 @@ export class Model {
     }
     let total = 0;
     for (const l of losses) total += l;
-    const logitData = new Float32Array(logitChunks.reduce((a, c) => a + c.length, 0));
-    let offset = 0;
-    for (const c of logitChunks) {
-      logitData.set(c, offset);
-      offset += c.length;
+    let logitData = logitChunks[0] ?? new Float32Array(0);
+    if (logitChunks.length > 1) {
+      logitData = new Float32Array(logitChunks.reduce((a, c) => a + c.length, 0));
+      let offset = 0;
+      for (const c of logitChunks) {
+        logitData.set(c, offset);
+        offset += c.length;
+      }
     }
     return {
       loss: total * scale,

@@ -58,6 +58,26 @@ beforeAll(() => {
 });
 
 describe('aisf test robustness (real binary)', () => {
+  it('--parallelism data (default) and intra-op give the same report; a bad value exits 2', () => {
+    const args = [...RUN, '--limit', '30', '--attack', 'fgsm,pgd,deepfool', '--eps', '0.1'];
+    const more = ['--max-iter', '5', '--batch-size', '7', '--threads', '2', '--format', 'json'];
+    const data = aisf([...args, ...more]);
+    const intra = aisf([...args, ...more, '--parallelism', 'intra-op']);
+    expect(data.code, data.stderr).toBe(0);
+    expect(intra.code, intra.stderr).toBe(0);
+    const strip = (out: string) => {
+      const r = JSON.parse(out) as Record<string, unknown>;
+      delete r.durationMs;
+      delete r.timing;
+      return r;
+    };
+    // Batches of 7 split 4 + 3 across the two workers, two batches in flight: same numbers.
+    expect(strip(data.stdout)).toEqual(strip(intra.stdout));
+    const bad = aisf([...args, '--parallelism', 'threads']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--parallelism must be data or intra-op/);
+  });
+
   it('--format json: clean accuracy, a robustness curve and corruptions', async () => {
     const r = aisf([
       ...RUN,

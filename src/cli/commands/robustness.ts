@@ -397,7 +397,14 @@ const testRobustness = defineCommand({
     threads: {
       type: 'string',
       valueName: '<n>',
-      description: 'ONNX Runtime intra-op threads (default: all cores)',
+      description: 'ONNX Runtime threads (default: all cores)',
+    },
+    parallelism: {
+      type: 'string',
+      valueName: 'data|intra-op',
+      description:
+        'data: one worker thread per thread, each batch split between them (fastest for small CNNs); intra-op: one session whose kernels use every thread',
+      default: 'data',
     },
     trusted: {
       type: 'boolean',
@@ -535,6 +542,9 @@ const testRobustness = defineCommand({
       throw usage(`--seed must be an integer (got "${String(o.seed)}")`);
     const batchSize = positiveInt(o['batch-size'], 'batch-size') ?? 128;
     const threads = positiveInt(o.threads, 'threads');
+    const parallelism = String(o.parallelism);
+    if (parallelism !== 'data' && parallelism !== 'intra-op')
+      throw usage(`--parallelism must be data or intra-op (got "${parallelism}")`);
     const saveAdv = typeof o['save-adv'] === 'string' ? o['save-adv'] : undefined;
     if (saveAdv !== undefined && names.length === 0)
       throw usage('--save-adv needs at least one --attack');
@@ -572,6 +582,7 @@ const testRobustness = defineCommand({
       model = await loadModel(modelPath as string, {
         trusted: o.trusted === true,
         source: modelFile as string,
+        parallelism,
         ...(threads ? { threads } : {}),
       });
     }

@@ -6,10 +6,9 @@
  * without touching the caller. A file that passed is remembered by (path, size, mtime, inode).
  */
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AisfError, type ErrorCode } from '../../errors.js';
+import { workerEntry } from '../worker-entry.js';
 import type { DecodeLimits } from './proto.js';
 import type { OnnxSafetyFinding } from './safety.js';
 
@@ -25,21 +24,6 @@ export interface ParseIsolation {
 export const DEFAULT_PARSE_ISOLATION = { memoryMb: 1024, timeoutMs: 120_000 } as const;
 
 const checked = new Map<string, OnnxSafetyFinding[]>();
-
-function workerUrl(): { url: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts'))
-    return { url: new URL('./parse-worker.js', import.meta.url), eval: false };
-  // Under tsx/vitest the sources are TypeScript: load the worker through tsx's scoped loader.
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
-    /\.cjs$/,
-    '.mjs',
-  );
-  const entry = new URL('./parse-worker.ts', import.meta.url).href;
-  return {
-    url: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`,
-    eval: true,
-  };
-}
 
 /**
  * Decodes `path` and runs the ONNX safety checks in a worker with memory and time limits; returns
@@ -59,7 +43,7 @@ export async function checkModelIsolated(
   const memoryMb = isolation.memoryMb ?? DEFAULT_PARSE_ISOLATION.memoryMb;
   const timeoutMs = isolation.timeoutMs ?? DEFAULT_PARSE_ISOLATION.timeoutMs;
   const name = limits.source ?? path;
-  const { url, eval: isEval } = workerUrl();
+  const { url, eval: isEval } = workerEntry(import.meta.url, './parse-worker');
   const worker = new Worker(url, {
     eval: isEval,
     execArgv: [],

@@ -13,7 +13,32 @@ export const NORMS = ['inf', '2'] as const;
 export type Norm = (typeof NORMS)[number];
 
 /** What an attack needs from a model (an engine Model, or a stub in tests). */
-export type AttackModel = Pick<Model, 'predict' | 'lossAndGradient'>;
+export type AttackModel = Pick<Model, 'predict' | 'lossAndGradient'> &
+  Partial<Pick<Model, 'concurrency'>>;
+
+/**
+ * Runs `attack(start, end)` for every batch of `n` samples, up to the model's `concurrency`
+ * batches at a time. Batches start in index order and each starts with a synchronous prefix, so
+ * seeded random draws made before the first `await` happen in the same order as a serial loop.
+ * With data-parallel models one batch's JS step then overlaps the next batch's gradients.
+ */
+export async function forEachBatch(
+  model: AttackModel,
+  n: number,
+  batchSize: number,
+  attack: (start: number, end: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < n) {
+      const start = next;
+      next = Math.min(n, start + batchSize);
+      await attack(start, next);
+    }
+  };
+  const lanes = Math.max(1, Math.min(model.concurrency ?? 1, Math.ceil(n / batchSize)));
+  await Promise.all(Array.from({ length: lanes }, lane));
+}
 
 /** Options shared by the gradient attacks. */
 export interface CommonAttackOptions {
@@ -215,30 +240,25 @@ export function linfBounds(
 /**
  * One L∞ PGD step over a whole batch, in place: cur ← clamp(fround(x₀ + Π_ε(clip(cur +
  * step·sign(g)) − x₀)), bounds) — value for value what stepDirection, clip, projectBall and
- * writeAdversarial compute (same operations in the same order), fused into one pass without
- * per-sample buffers. `step` carries the sign (negative for targeted attacks).
+ * writeAdversarial compute (same result bit for bit), fused into one pass without per-sample
+ * buffers. `step` carries the sign (negative for targeted attacks). `bounds` must come from
+ * linfBounds(x₀, ε, range): since [lo, hi] = [max(⌈range.lo⌉₃₂, ⌈x₀ − ε⌉₃₂), min(⌊range.hi⌋₃₂,
+ * ⌊x₀ + ε⌋₃₂)] lies inside both the range and the ball and rounding is monotone, the range clip
+ * and the ball projection before the rounding change nothing that the final clamp does not
+ * decide, so the pass computes clamp(fround(cur + step·sign(g)), lo, hi) — half the work.
  */
 export function linfStep(
   cur: Float32Array,
-  x0: Float32Array,
   g: Float32Array,
   step: number,
-  eps: number,
-  range: ValueRange,
   bounds: { lo: Float32Array; hi: Float32Array },
 ): void {
-  const { lo, hi } = range;
   const blo = bounds.lo;
   const bhi = bounds.hi;
   for (let i = 0; i < cur.length; i++) {
     const gi = g[i] as number;
-    const d = gi > 0 ? 1 : gi < 0 ? -1 : 0;
-    let v = (cur[i] as number) + step * d;
-    v = v < lo ? lo : v > hi ? hi : v;
-    const x0i = x0[i] as number;
-    let delta = v - x0i;
-    delta = delta > eps ? eps : delta < -eps ? -eps : delta;
-    const f = Math.fround(x0i + delta);
+    // A zero or NaN component moves nothing (sign 0), as stepDirection does.
+    const f = Math.fround((cur[i] as number) + (gi > 0 ? step : gi < 0 ? -step : 0));
     const a = blo[i] as number;
     const b = bhi[i] as number;
     cur[i] = f < a ? a : f > b ? b : f;
@@ -261,6 +281,26 @@ export function fgsmLinf(
 ): void {
   const rlo = f32Ceil(range.lo);
   const rhi = f32Floor(range.hi);
+  if (eps > 0 && Math.abs(step) >= eps) {
+    // Every nonzero sign moves a full ε, and then the clamp below reduces to one directed
+    // rounding: x − ε rounds up to ⌈x − ε⌉₃₂ (≥ lo), x + ε down to ⌊x + ε⌋₃₂ (≤ hi). A zero (or
+    // NaN) gradient component adds step·0 — a signed zero, exactly as the general path does.
+    const s = step > 0 ? 1 : -1;
+    const zero = step * 0;
+    for (let i = 0; i < x.length; i++) {
+      const gi = g[i] as number;
+      const xi = x[i] as number;
+      const m = gi > 0 ? s : gi < 0 ? -s : 0;
+      if (m > 0) {
+        const f = f32Floor(xi + eps);
+        out[i] = f > rhi ? rhi : f;
+      } else if (m < 0) {
+        const f = f32Ceil(xi - eps);
+        out[i] = f < rlo ? rlo : f;
+      } else out[i] = xi + zero;
+    }
+    return;
+  }
   for (let i = 0; i < x.length; i++) {
     const gi = g[i] as number;
     let delta = step * (gi > 0 ? 1 : gi < 0 ? -1 : 0);

@@ -11,6 +11,7 @@ import {
   checkAttackNumbers,
   commonDefaults,
   fgsmLinf,
+  forEachBatch,
   NORMS,
   type Norm,
   projectBall,
@@ -53,8 +54,8 @@ export async function fgsm(
   const out = new Float32Array(x.data.length);
   const dir = new Float64Array(inner);
   const sign = options.targeted ? -1 : 1;
-  for (let start = 0; start < n; start += batchSize) {
-    const end = Math.min(n, start + batchSize);
+  let done = 0;
+  await forEachBatch(model, n, batchSize, async (start, end) => {
     const xb = {
       data: x.data.subarray(start * inner, end * inner),
       shape: [end - start, ...x.shape.slice(1)],
@@ -69,8 +70,9 @@ export async function fgsm(
     if (norm === 'inf') {
       // One fused pass over the batch (same values as the per-sample path below).
       fgsmLinf(xb.data, g, sign * eps, eps, range, out.subarray(start * inner, end * inner));
-      options.onProgress?.(end, n);
-      continue;
+      done += end - start;
+      options.onProgress?.(done, n);
+      return;
     }
     for (let s = 0; s < end - start; s++) {
       stepDirection(g.subarray(s * inner, (s + 1) * inner), norm, dir);
@@ -86,8 +88,9 @@ export async function fgsm(
         out.subarray(o, o + inner),
       );
     }
-    options.onProgress?.(end, n);
-  }
+    done += end - start;
+    options.onProgress?.(done, n);
+  });
   return { data: out, shape: [...x.shape] };
 }
 

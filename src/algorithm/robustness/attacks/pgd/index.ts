@@ -13,6 +13,7 @@ import {
   checkAttackInput,
   checkAttackNumbers,
   commonDefaults,
+  forEachBatch,
   linfBounds,
   linfStep,
   NORMS,
@@ -132,8 +133,9 @@ export async function pgd(
   const delta = new Float64Array(inner);
   const dir = new Float64Array(inner);
   const sign = options.targeted ? -1 : 1;
-  for (let start = 0; start < n; start += batchSize) {
-    const end = Math.min(n, start + batchSize);
+  // Sample-iterations done, over every batch in flight: progress moves every iteration.
+  let done = 0;
+  await forEachBatch(model, n, batchSize, async (start, end) => {
     const b = end - start;
     const x0 = x.data.subarray(start * inner, end * inner);
     const cur = new Float32Array(b * inner);
@@ -161,8 +163,9 @@ export async function pgd(
       );
       const g = (inputGradient as Tensor<Float32Array>).data;
       if (bounds) {
-        linfStep(cur, x0, g, sign * p.epsStep, p.eps, range, bounds);
-        options.onProgress?.(start + (b * (it + 1)) / p.maxIter, n);
+        linfStep(cur, g, sign * p.epsStep, bounds);
+        done += b / p.maxIter;
+        options.onProgress?.(done, n);
         continue;
       }
       for (let s = 0; s < b; s++) {
@@ -187,11 +190,11 @@ export async function pgd(
           cur.subarray(o, o + inner),
         );
       }
-      // Fractional sample counts: progress moves every iteration, not only every batch.
-      options.onProgress?.(start + (b * (it + 1)) / p.maxIter, n);
+      done += b / p.maxIter;
+      options.onProgress?.(done, n);
     }
     out.set(cur, start * inner);
-  }
+  });
   return { data: out, shape: [...x.shape] };
 }
 
