@@ -225,5 +225,14 @@ describe('aisf test robustness (real binary)', () => {
     const wrong = aisf([...RUN, '--attack', 'fgsm', '--overshoot', '0.1']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/--overshoot .* deepfool/);
+    // ART 1.20's own defaults (overshoot 1e-6) as a preset; the paper's 0.02 stays the default.
+    const art = run('--deepfool-preset', 'art');
+    expect(art.code, art.stderr).toBe(0);
+    const params = (r: { stdout: string }) => JSON.parse(r.stdout).attacks[0].params;
+    expect(params(base)).toMatchObject({ preset: 'paper', overshoot: 0.02 });
+    expect(params(art)).toMatchObject({ preset: 'art', overshoot: 1e-6, nbGrads: 10 });
+    expect(l2(art)).toBeLessThan(l2(base));
+    const unknown = run('--deepfool-preset', 'madry');
+    expect(unknown.code).toBe(2);
   });
 });

@@ -13,6 +13,7 @@ import {
   type AttackSpec,
   CERTIFY_DEFAULTS,
   CORRUPTION_NAMES,
+  DEEPFOOL_PRESET_NAMES,
   evaluateRobustness,
   findAttack,
   NORMS,
@@ -317,6 +318,14 @@ const testRobustness = defineCommand({
       valueName: '<k>',
       description: 'DeepFool: classes considered per step, the k most likely (default 10, ART)',
     },
+    'deepfool-preset': {
+      type: 'string',
+      choices: DEEPFOOL_PRESET_NAMES,
+      valueName: `<${DEEPFOOL_PRESET_NAMES.join('|')}>`,
+      description:
+        'DeepFool defaults: paper (overshoot 0.02, 100 iter, 10 grads) or art (ART 1.20: overshoot 1e-6)',
+      default: 'paper',
+    },
     'max-queries': {
       type: 'string',
       valueName: '<n>',
@@ -493,7 +502,12 @@ const testRobustness = defineCommand({
                 ...(o['random-start'] === true ? { randomStart: true } : {}),
               }
             : {}),
-          ...(name === 'deepfool' && deepFoolParams ? { params: deepFoolParams } : {}),
+          ...(name === 'deepfool'
+            ? {
+                preset: o['deepfool-preset'] as string,
+                ...(deepFoolParams ? { params: deepFoolParams } : {}),
+              }
+            : {}),
           // Every iterative attack reads maxIter from its spec; FGSM ignores it.
           ...(maxIter ? { maxIter } : {}),
           ...(kind === 'black-box' ? { maxQueries } : {}),

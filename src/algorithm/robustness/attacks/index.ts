@@ -28,6 +28,7 @@ export {
 } from './common.js';
 export {
   DEEPFOOL_DEFAULTS,
+  DEEPFOOL_PRESET_NAMES,
   DEEPFOOL_PRESETS,
   type DeepFoolOptions,
   type DeepFoolPreset,

@@ -14,6 +14,7 @@ import { defineTest, type Finding, type TestResult } from '../../../evidence/tes
 import { NORMS } from '../attacks/common.js';
 import { PGD_PRESET_NAMES } from '../attacks/pgd/index.js';
 import { ATTACK_IDS } from '../attacks/registry.js';
+import { remoteModel } from '../remote/index.js';
 import { evaluateRobustness } from '../runner.js';
 
 const attackSchema = z.object({
@@ -38,10 +39,29 @@ const certifySchema = z.object({
   radii: z.array(z.number().min(0)).min(1).optional(),
 });
 
+/**
+ * A remote classifier instead of a local ONNX file: the same JSON mapping, timeouts, retries and
+ * query budget as `aisf test robustness --endpoint` (defaults: REMOTE_DEFAULTS). Only
+ * prediction-based work runs against it: black-box attacks, corruptions, certification.
+ */
+const endpointSchema = z.object({
+  url: z.string().url(),
+  inputKey: z.string().min(1).optional(),
+  outputKey: z.string().min(1).optional(),
+  layout: z.enum(['nested', 'flat']).optional(),
+  batchSize: z.number().int().positive().optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  retries: z.number().int().min(0).optional(),
+  maxQueries: z.number().int().positive().optional(),
+  /** Name of an environment variable holding the Authorization header (kept out of the config). */
+  authorizationEnv: z.string().min(1).optional(),
+});
+
 /** The plugin's configuration (validated with zod). */
-export const robustnessConfig = z.object({
-  /** ONNX classifier, relative to the context's cwd. */
-  model: z.string().min(1),
+const robustnessFields = z.object({
+  /** ONNX classifier, relative to the context's cwd (or `endpoint`). */
+  model: z.string().min(1).optional(),
+  endpoint: endpointSchema.optional(),
   /** .npz with inputs and integer labels. */
   data: z.string().min(1),
   x: z.string().min(1).default('x'),
@@ -72,6 +92,11 @@ export const robustnessConfig = z.object({
     })
     .default({}),
 });
+/** The plugin's configuration (validated with zod): exactly one of `model` and `endpoint`. */
+export const robustnessConfig = robustnessFields.refine(
+  (c) => (c.model === undefined) !== (c.endpoint === undefined),
+  { message: 'give exactly one of model (an ONNX file) or endpoint (a remote classifier)' },
+);
 /** The plugin's configuration as written by users (before defaults). */
 export type RobustnessConfig = z.input<typeof robustnessConfig>;
 
@@ -79,6 +104,17 @@ async function sha256(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+function authorization(env: string | undefined): { headers?: Record<string, string> } {
+  if (env === undefined) return {};
+  const value = process.env[env];
+  if (!value)
+    throw new AisfError(
+      'E_CONFIG',
+      `endpoint.authorizationEnv: the environment variable ${env} is not set`,
+    );
+  return { headers: { authorization: value } };
 }
 
 function need(file: string, field: string): void {
@@ -118,10 +154,10 @@ export const robustnessTest = defineTest({
   },
   configSchema: robustnessConfig as unknown as z.ZodType<z.output<typeof robustnessConfig>>,
   async run(config, ctx): Promise<TestResult> {
-    const modelFile = resolve(ctx.cwd, config.model);
+    const modelFile = config.model === undefined ? undefined : resolve(ctx.cwd, config.model);
     const dataFile = resolve(ctx.cwd, config.data);
     try {
-      need(modelFile, 'model');
+      if (modelFile) need(modelFile, 'model');
       need(dataFile, 'data');
       const [lo, hi] = config.range;
       const range = { lo, hi };
@@ -151,7 +187,23 @@ export const robustnessTest = defineTest({
         x = { data: x.data.slice(0, n * inner), shape: [n, ...x.shape.slice(1)] };
         y = y.slice(0, n);
       }
-      const model = await loadModel(modelFile, { trusted: config.trusted, source: config.model });
+      const endpoint = config.endpoint;
+      const model = endpoint
+        ? remoteModel({
+            url: endpoint.url,
+            ...(endpoint.inputKey ? { inputKey: endpoint.inputKey } : {}),
+            ...(endpoint.outputKey ? { outputKey: endpoint.outputKey } : {}),
+            ...(endpoint.layout ? { layout: endpoint.layout } : {}),
+            ...(endpoint.batchSize ? { batchSize: endpoint.batchSize } : {}),
+            ...(endpoint.timeoutMs ? { timeoutMs: endpoint.timeoutMs } : {}),
+            ...(endpoint.retries !== undefined ? { retries: endpoint.retries } : {}),
+            ...(endpoint.maxQueries ? { maxQueries: endpoint.maxQueries } : {}),
+            ...authorization(endpoint.authorizationEnv),
+          })
+        : await loadModel(modelFile as string, {
+            trusted: config.trusted,
+            source: config.model as string,
+          });
       let report: Awaited<ReturnType<typeof evaluateRobustness>>;
       try {
         report = await evaluateRobustness(model, x, y, {
@@ -228,8 +280,18 @@ export const robustnessTest = defineTest({
           attacks: report.attacks,
           corruptions: report.corruptions,
           ...(report.certification ? { certification: report.certification } : {}),
+          ...('endpoint' in model
+            ? {
+                source: {
+                  kind: 'endpoint',
+                  url: model.endpoint,
+                  queries: model.queries,
+                  requests: model.requests,
+                },
+              }
+            : {}),
         },
-        modelSha256: await sha256(modelFile),
+        ...(modelFile ? { modelSha256: await sha256(modelFile) } : {}),
         dataSha256: await sha256(dataFile),
       };
     } catch (error) {

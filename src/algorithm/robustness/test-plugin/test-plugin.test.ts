@@ -1,6 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openCatalog } from '../../../catalog/index.js';
+import { loadModel } from '../../../engine/index.js';
 import { robustnessTest } from './index.js';
 
 const cwd = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -74,5 +77,91 @@ describe('test.robustness.adversarial', () => {
     );
     expect(noArray.status).toBe('error');
     expect(noArray.reason).toMatch(/images/);
+  });
+
+  it('runs against a remote endpoint: the same numbers as the local model; gradients refused', async () => {
+    const local = await loadModel(`${cwd}fashion-cnn-trained.onnx`, { threads: 1 });
+    let authorization: string | undefined;
+    const server = createServer((req, res) => {
+      authorization = req.headers.authorization;
+      let raw = '';
+      req.on('data', (c) => {
+        raw += c;
+      });
+      req.on('end', async () => {
+        const rows = (JSON.parse(raw) as { inputs: number[][][][] }).inputs;
+        const data = Float32Array.from(rows.flat(3));
+        const out = await local.predict({ data, shape: [rows.length, 1, 28, 28] });
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            outputs: rows.map((_, i) => Array.from(out.data.subarray(i * 10, i * 10 + 10))),
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/predict`;
+    try {
+      const common = {
+        data: base.data,
+        limit: 8,
+        attacks: [{ name: 'square', eps: [0.1], maxIter: 10, maxQueries: 11 }],
+        corruptions: ['fog'],
+        severities: [3],
+      };
+      process.env.AISF_TEST_ENDPOINT_AUTH = 'Bearer t0ken';
+      const remote = await robustnessTest.run(
+        robustnessTest.configSchema.parse({
+          ...common,
+          endpoint: { url, authorizationEnv: 'AISF_TEST_ENDPOINT_AUTH' },
+        }),
+        { cwd },
+      );
+      const onnx = await robustnessTest.run(
+        robustnessTest.configSchema.parse({ ...common, model: base.model }),
+        { cwd },
+      );
+      expect(remote.status, remote.reason).toBe('completed');
+      expect(remote.metrics).toEqual(onnx.metrics);
+      expect(authorization).toBe('Bearer t0ken');
+      expect(remote.modelSha256).toBeUndefined();
+      const source = (remote.details as { source: { kind: string; url: string; queries: number } })
+        .source;
+      expect(source).toMatchObject({ kind: 'endpoint', url });
+      expect(source.queries).toBeGreaterThan(8);
+      // A white-box attack needs gradients an endpoint cannot give: an error, never a pass.
+      const pgd = await robustnessTest.run(
+        robustnessTest.configSchema.parse({ data: base.data, limit: 4, endpoint: { url } }),
+        { cwd },
+      );
+      expect(pgd.status).toBe('error');
+      expect(pgd.reason).toMatch(/gradient/i);
+      delete process.env.AISF_TEST_ENDPOINT_AUTH;
+      const noEnv = await robustnessTest.run(
+        robustnessTest.configSchema.parse({
+          ...common,
+          endpoint: { url, authorizationEnv: 'AISF_TEST_ENDPOINT_AUTH' },
+        }),
+        { cwd },
+      );
+      expect(noEnv.status).toBe('error');
+      expect(noEnv.reason).toMatch(/AISF_TEST_ENDPOINT_AUTH is not set/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await local.release();
+    }
+  });
+
+  it('needs exactly one of model and endpoint', () => {
+    const url = 'http://127.0.0.1:9/predict';
+    expect(() => robustnessTest.configSchema.parse({ data: base.data })).toThrow(/exactly one/);
+    expect(() => robustnessTest.configSchema.parse({ ...base, endpoint: { url } })).toThrow(
+      /exactly one/,
+    );
+    expect(() =>
+      robustnessTest.configSchema.parse({ data: base.data, endpoint: { url: 'x' } }),
+    ).toThrow();
   });
 });

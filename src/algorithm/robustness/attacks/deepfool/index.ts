@@ -44,6 +44,8 @@ export const DEEPFOOL_PRESETS = {
 } as const;
 /** A DeepFool preset name. */
 export type DeepFoolPreset = keyof typeof DEEPFOOL_PRESETS;
+/** The DeepFool preset names, for CLI choices. */
+export const DEEPFOOL_PRESET_NAMES = Object.keys(DEEPFOOL_PRESETS) as DeepFoolPreset[];
 /** The defaults: max_iter 100, overshoot 0.02, nb_grads 10, L2. */
 export const DEEPFOOL_DEFAULTS = { ...DEEPFOOL_PRESETS.paper, norm: '2' as Norm } as const;
 
