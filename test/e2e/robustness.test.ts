@@ -75,7 +75,7 @@ describe('aisf test robustness (real binary)', () => {
     expect(strip(data.stdout)).toEqual(strip(intra.stdout));
     const bad = aisf([...args, '--parallelism', 'threads']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--parallelism must be data or intra-op/);
+    expect(bad.stderr).toMatch(/--parallelism must be one of data, intra-op/);
   });
 
   it('--format json: clean accuracy, a robustness curve and corruptions', async () => {

@@ -4,7 +4,7 @@
  * model and compares clean / FGSM / PGD accuracy before and after (CAICT-AISF-2020 3(二)1).
  * Method flags are generated from the method registry's option schemas.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   flagOf,
@@ -20,6 +20,7 @@ import { loadModel, readLabelledNpz, type Tensor } from '../../engine/index.js';
 import { AisfError, EXIT } from '../../errors.js';
 import { type CommandContext, defineCommand, type OptionDef } from '../command.js';
 import { renderJson, renderMarkdownTable, renderTable } from '../render.js';
+import { RUNTIME_OPTIONS, readRuntimeOptions } from '../runtime-options.js';
 
 function usage(message: string): AisfError {
   return new AisfError('E_USAGE', `${message}; see \`aisf harden --help\``);
@@ -126,11 +127,7 @@ const STATIC_OPTIONS: Record<string, OptionDef> = {
     description: 'PGD iterations of the evaluation (step 2.5·eps/n, no random start)',
     default: '20',
   },
-  threads: {
-    type: 'string',
-    valueName: '<n>',
-    description: 'ONNX Runtime intra-op threads (default: all cores)',
-  },
+  ...RUNTIME_OPTIONS,
   trusted: {
     type: 'boolean',
     description: 'load a model that failed the safety checks; only for models you trust',
@@ -278,7 +275,7 @@ const hardenCommand = defineCommand({
     const limit = positiveInt(o.limit, 'limit');
     const evalLimit = positiveInt(o['eval-limit'], 'eval-limit');
     const evalIter = positiveInt(o['eval-iter'], 'eval-iter') ?? 20;
-    const threads = positiveInt(o.threads, 'threads');
+    const runtime = readRuntimeOptions(o, usage);
     const train = readLabelled(ctx, 'data', range, limit);
     const evaluate =
       typeof o.eval === 'string' ? readLabelled(ctx, 'eval', range, evalLimit) : undefined;
@@ -298,7 +295,7 @@ const hardenCommand = defineCommand({
     const model = await loadModel(modelPath, {
       trusted: o.trusted === true,
       source: modelFile,
-      ...(threads ? { threads } : {}),
+      ...runtime,
     });
     const showProgress = !ctx.quiet && process.stderr.isTTY === true;
     try {

@@ -30,6 +30,7 @@ import { loadModel, readLabelledNpz, type Tensor, writeNpy, writeNpz } from '../
 import { AisfError, EXIT } from '../../errors.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { renderJson, renderMarkdownTable, renderTable } from '../render.js';
+import { RUNTIME_OPTIONS, readRuntimeOptions } from '../runtime-options.js';
 
 function usage(message: string): AisfError {
   return new AisfError('E_USAGE', `${message}; see \`aisf test robustness --help\``);
@@ -403,18 +404,7 @@ const testRobustness = defineCommand({
       description: 'samples per gradient/prediction call',
       default: '128',
     },
-    threads: {
-      type: 'string',
-      valueName: '<n>',
-      description: 'ONNX Runtime threads (default: all cores)',
-    },
-    parallelism: {
-      type: 'string',
-      valueName: 'data|intra-op',
-      description:
-        'data: one worker thread per thread, each batch split between them (fastest for small CNNs); intra-op: one session whose kernels use every thread',
-      default: 'data',
-    },
+    ...RUNTIME_OPTIONS,
     trusted: {
       type: 'boolean',
       description: 'load a model that failed the safety checks; only for models you trust',
@@ -555,10 +545,7 @@ const testRobustness = defineCommand({
     if (!Number.isSafeInteger(seedN))
       throw usage(`--seed must be an integer (got "${String(o.seed)}")`);
     const batchSize = positiveInt(o['batch-size'], 'batch-size') ?? 128;
-    const threads = positiveInt(o.threads, 'threads');
-    const parallelism = String(o.parallelism);
-    if (parallelism !== 'data' && parallelism !== 'intra-op')
-      throw usage(`--parallelism must be data or intra-op (got "${parallelism}")`);
+    const runtime = readRuntimeOptions(o, usage);
     const saveAdv = typeof o['save-adv'] === 'string' ? o['save-adv'] : undefined;
     if (saveAdv !== undefined && names.length === 0)
       throw usage('--save-adv needs at least one --attack');
@@ -596,8 +583,7 @@ const testRobustness = defineCommand({
       model = await loadModel(modelPath as string, {
         trusted: o.trusted === true,
         source: modelFile as string,
-        parallelism,
-        ...(threads ? { threads } : {}),
+        ...runtime,
       });
     }
     // A progress line on stderr only for a human watching a terminal.

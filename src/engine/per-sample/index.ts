@@ -111,7 +111,10 @@ export class PerSampleGradients {
     if (!s) {
       s = (async () => {
         const graph = buildPerSampleGraph(this.model.onnx, this.shapes, { batch, mode });
-        return { graph, session: await createSession(encodeModel(graph.model), this.options) };
+        // The graph's batch is fixed (padded chunks), so it is never split into shards: one
+        // session on every thread, whatever the model's parallelism.
+        const options = { ...this.options, parallelism: 'intra-op' as const };
+        return { graph, session: await createSession(encodeModel(graph.model), options) };
       })();
       this.sessions.set(key, s);
     }
