@@ -162,15 +162,32 @@ export function nextFloat32(v: number, up: boolean): number {
   return F32[0] as number;
 }
 
+const NEXT_AWAY = 1 + 2 ** -24 + 2 ** -48; // exact in a double (49 bits)
+const NEXT_TOWARD = 1 - 2 ** -24;
+const MIN_NORMAL_F32 = 2 ** -126;
+
+/**
+ * nextFloat32 with one multiply instead of a bit cast, for the hot L∞ loops. For a normal float32
+ * f = m·2^e (1 ≤ m < 2, ulp 2^(e−23)): f·(1 − 2^−24) = f − m·ulp/2 is exact in a double and
+ * rounds to the float32 below |f| (to f − ulp for m > 1, and it is exactly 2^e − 2^(e−24) for
+ * m = 1); f·(1 + 2^−24 + 2^−48) lies strictly between f + ulp/2 and f + 3ulp/2, so it rounds to the
+ * float32 above. Subnormals, ±2^−126 and zero take the bit cast. Checked against nextFloat32 on
+ * random bit patterns and every power of two (linf-step.test.ts).
+ */
+export function nextFloat32Fast(f: number, up: boolean): number {
+  if (!(Math.abs(f) > MIN_NORMAL_F32)) return nextFloat32(f, up);
+  return Math.fround(f * (f > 0 === up ? NEXT_AWAY : NEXT_TOWARD));
+}
+
 /** The smallest float32 ≥ v. */
 function f32Ceil(v: number): number {
   const f = Math.fround(v);
-  return f < v ? nextFloat32(f, true) : f;
+  return f < v ? nextFloat32Fast(f, true) : f;
 }
 /** The largest float32 ≤ v. */
 function f32Floor(v: number): number {
   const f = Math.fround(v);
-  return f > v ? nextFloat32(f, false) : f;
+  return f > v ? nextFloat32Fast(f, false) : f;
 }
 
 /**

@@ -10,6 +10,8 @@ import {
   fgsmLinf,
   linfBounds,
   linfStep,
+  nextFloat32,
+  nextFloat32Fast,
   projectBall,
   stepDirection,
   writeAdversarial,
@@ -72,6 +74,28 @@ describe('fused L∞ step', () => {
         },
       ),
       { seed: 7, numRuns: 200 },
+    );
+  });
+
+  it('nextFloat32Fast equals the bit-cast nextFloat32 on every kind of float32', () => {
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const powers = Array.from({ length: 254 }, (_, i) => 2 ** (i - 126));
+    const edges = [0, -0, 1.401298464324817e-45, 2 ** -126, 3.4028234663852886e38, ...powers];
+    for (const v of edges)
+      for (const s of [1, -1])
+        for (const up of [true, false])
+          expect(Object.is(nextFloat32Fast(s * v, up), nextFloat32(s * v, up)), `${s * v}`).toBe(
+            true,
+          );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.boolean(), (bits, up) => {
+        u32[0] = bits;
+        const v = f32[0] as number;
+        if (!Number.isFinite(v)) return;
+        expect(Object.is(nextFloat32Fast(v, up), nextFloat32(v, up))).toBe(true);
+      }),
+      { seed: 11, numRuns: 20000 },
     );
   });
 });
