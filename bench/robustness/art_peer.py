@@ -19,9 +19,9 @@ DF_N = 100
 # Timed repetitions per attack (best is reported); run.ts uses the same.
 REPS = {'fgsm': 5, 'pgd20': 3}
 HERE = os.path.dirname(os.path.abspath(__file__))
-spec = importlib.util.spec_from_file_location(
-    'art_parity', os.path.join(HERE, '..', '..', 'scripts', 'robustness', 'art-parity.py')
-)
+SCRIPTS = os.path.join(HERE, '..', '..', 'scripts', 'robustness')
+sys.path.insert(0, SCRIPTS)  # art-parity.py imports fashion_cnn.py beside it
+spec = importlib.util.spec_from_file_location('art_parity', os.path.join(SCRIPTS, 'art-parity.py'))
 parity = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(parity)
 

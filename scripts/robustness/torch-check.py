@@ -12,45 +12,16 @@ Run: /usr/bin/python3 scripts/robustness/torch-check.py   (Debian python3-torch,
 """
 import json
 import os
-import zipfile
-import io
 
-import numpy as np
-import onnx
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-from onnx import numpy_helper
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIX = os.path.join(HERE, '..', '..', 'src', 'algorithm', 'robustness', 'fixtures')
-
-
-class FashionCnn(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.c1 = nn.Conv2d(1, 8, 3)
-        self.c2 = nn.Conv2d(8, 16, 3)
-        self.fc = nn.Linear(16 * 5 * 5, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.c1(x)), 2)
-        x = F.max_pool2d(F.relu(self.c2(x)), 2)
-        return self.fc(torch.flatten(x, 1))
+from fashion_cnn import FIX, load_fixture100, load_net
 
 
 def load():
-    m = onnx.load(os.path.join(FIX, 'fashion-cnn-trained.onnx'))
-    inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
-    net = FashionCnn().eval()
-    sd = net.state_dict()
-    for k in sd:
-        sd[k] = torch.from_numpy(np.array(inits[k], dtype=np.float32))
-    net.load_state_dict(sd)
-    with zipfile.ZipFile(os.path.join(FIX, 'fashion-test-100.npz')) as z:
-        x = np.load(io.BytesIO(z.read('x.npy')))
-        y = np.load(io.BytesIO(z.read('y.npy')))
-    return net, torch.from_numpy(x.astype(np.float32) / 255), torch.from_numpy(y.astype(np.int64))
+    x, y = load_fixture100()
+    return load_net(), torch.from_numpy(x), torch.from_numpy(y)
 
 
 def grad(net, x, y):
