@@ -20,7 +20,10 @@ const g = buildGradientGraph(model, await probeShapes(model), {
   wrt: ['input'],
 });
 const prefix = join(tmpdir(), `aisf-prof-${process.pid}`);
-const session = await createSession(encodeModel(g.model), { threads: Number(process.env.THREADS ?? 2), profilePrefix: prefix });
+const session = await createSession(encodeModel(g.model), {
+  threads: Number(process.env.THREADS ?? 2),
+  profilePrefix: prefix,
+});
 const shape = [batch, 1, 28, 28];
 const x = Float32Array.from({ length: batch * 784 }, (_, i) => ((i * 7919) % 97) / 97);
 const y = BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 10));
