@@ -23,6 +23,7 @@ import { checkModelIsolated, type ParseIsolation } from './onnx/isolate.js';
 import { type DecodeLimits, decodeModel, encodeModel, type ModelProto } from './onnx/proto.js';
 import { type OnnxSafetyFinding, scanOnnxModel } from './onnx/safety.js';
 import { DATA_TYPE_NAMES, elementCount, tensorToArray } from './onnx/tensor.js';
+import { WorkerPool } from './runtime/parallel.js';
 import {
   createSession,
   type RuntimeOptions,
@@ -132,6 +133,8 @@ export class Model {
     Promise<{ session: Session; graph?: GradientGraph }>
   >();
   private shapesPromise: Promise<Map<string, ProbedShape>> | undefined;
+  /** The worker threads of `parallelism: 'data'`, shared by all of this model's graphs. */
+  private pool: WorkerPool | undefined;
   private weightCache: Map<string, Tensor<Float32Array>> | undefined;
 
   /** @internal use loadModel */
@@ -235,12 +238,20 @@ export class Model {
     let s = this.sessions.get(key);
     if (!s) {
       s = build().then(async ({ bytes, graph }) => ({
-        session: await createSession(bytes, this.options),
+        session: await this.createSession(bytes),
         ...(graph ? { graph } : {}),
       }));
       this.sessions.set(key, s);
     }
     return s;
+  }
+
+  private createSession(bytes: Uint8Array): Promise<Session> {
+    const threads = this.options.threads ?? availableParallelism();
+    if (this.options.parallelism !== 'data' || threads < 2)
+      return createSession(bytes, this.options);
+    this.pool ??= new WorkerPool({ ...this.runtimeOptions, threads });
+    return this.pool.createSession(bytes);
   }
 
   private checkInput(x: Tensor): Tensor<Float32Array> {
@@ -527,6 +538,9 @@ export class Model {
         // A session that failed to build has nothing to release.
       }
     }
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.close();
   }
 }
 

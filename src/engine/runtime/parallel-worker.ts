@@ -9,7 +9,8 @@ import type { WorkerReply, WorkerRequest } from './parallel.js';
 import { createSession, type Session, type Tensor } from './session.js';
 
 const port = parentPort;
-let session: Session | undefined;
+/** This thread's sessions, by the pool's session id. */
+const sessions = new Map<number, Session>();
 
 function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
   try {
@@ -23,7 +24,8 @@ function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
 port?.on('message', async (request: WorkerRequest) => {
   try {
     if (request.type === 'create') {
-      session = await createSession(request.bytes, request.options);
+      const session = await createSession(request.bytes, request.options);
+      sessions.set(request.sid, session);
       reply({
         id: request.id,
         ok: true,
@@ -31,14 +33,18 @@ port?.on('message', async (request: WorkerRequest) => {
       });
       return;
     }
-    if (request.type === 'close') {
-      await session?.release();
-      session = undefined;
+    if (request.type === 'release' || request.type === 'close') {
+      const ids = request.type === 'release' ? [request.sid] : [...sessions.keys()];
+      for (const sid of ids) {
+        await sessions.get(sid)?.release();
+        sessions.delete(sid);
+      }
       reply({ id: request.id, ok: true });
-      port?.close();
+      if (request.type === 'close') port?.close();
       return;
     }
-    if (!session) throw new AisfError('E_INTERNAL', 'run before the session was created');
+    const session = sessions.get(request.sid);
+    if (!session) throw new AisfError('E_INTERNAL', `no session ${request.sid} in this worker`);
     const out: Record<string, Tensor> = await session.run(request.feeds);
     const transfer = Object.values(out).map((t) => t.data.buffer as ArrayBuffer);
     reply({ id: request.id, ok: true, out }, [...new Set(transfer)]);

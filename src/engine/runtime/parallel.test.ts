@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { AisfError } from '../../errors.js';
 import { linearOnnx } from '../fixtures/test-models.js';
-import { mergeShards, shardSizes } from './parallel.js';
+import { mergeShards, shardSizes, WorkerPool } from './parallel.js';
 import { createSession } from './session.js';
 
 describe('shardSizes', () => {
@@ -89,5 +89,22 @@ describe('data-parallel session', () => {
     await expect(
       createSession(Uint8Array.of(1, 2, 3), { threads: 2, parallelism: 'data' }),
     ).rejects.toMatchObject({ code: 'E_MODEL_INVALID' });
+  });
+
+  it('a pool holds several graphs in the same threads; releasing one leaves the others', async () => {
+    const pool = new WorkerPool({ threads: 2 });
+    expect(pool.size).toBe(2);
+    const a = await pool.createSession(bytes);
+    const b = await pool.createSession(
+      linearOnnx(Float32Array.of(2, 0, 0, 2), Float32Array.of(1, 1), 2),
+    );
+    const x = { data: Float32Array.of(1, 2, 3, 4, 5, 6), shape: [3, 2] };
+    await a.release();
+    const out = await b.runSharded({ x }, { batched: ['x'] });
+    expect(Array.from(out.out?.data as Float32Array)).toEqual([3, 5, 7, 9, 11, 13]);
+    await expect(a.run({ x })).rejects.toMatchObject({ code: 'E_INTERNAL' });
+    await pool.close();
+    await expect(pool.createSession(bytes)).rejects.toMatchObject({ code: 'E_INTERNAL' });
+    await expect(b.run({ x })).rejects.toMatchObject({ code: 'E_INTERNAL' });
   });
 });

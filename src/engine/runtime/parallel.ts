@@ -13,8 +13,9 @@ import type { RuntimeOptions, Session, Tensor } from './session.js';
 
 /** Messages to and from parallel-worker.ts. */
 export type WorkerRequest =
-  | { type: 'create'; id: number; bytes: Uint8Array; options: RuntimeOptions }
-  | { type: 'run'; id: number; feeds: Record<string, Tensor> }
+  | { type: 'create'; id: number; sid: number; bytes: Uint8Array; options: RuntimeOptions }
+  | { type: 'run'; id: number; sid: number; feeds: Record<string, Tensor> }
+  | { type: 'release'; id: number; sid: number }
   | { type: 'close'; id: number };
 export type WorkerReply =
   | {
@@ -25,7 +26,7 @@ export type WorkerReply =
     }
   | { id: number; ok: false; code: string; message: string };
 
-/** How long a worker may take to release its session before it is terminated. */
+/** How long a worker may take to release its sessions before it is terminated. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
 interface Pending {
@@ -157,76 +158,132 @@ export function mergeShards(
 }
 
 /**
- * Creates a data-parallel session: `options.threads` workers, each running the graph in its own
- * single-threaded ONNX Runtime session. Use through createSession with `parallelism: 'data'`.
+ * A pool of worker threads, each holding single-threaded ONNX Runtime sessions; every session
+ * created through the pool exists once per worker. A Model keeps one pool for all its graphs
+ * (forward, gradients), so the threads start once (≈ 0.25 s for two on the 2-core machine).
+ */
+export class WorkerPool {
+  private readonly workers: SessionWorker[];
+  private nextSession = 0;
+  private turn = 0;
+  private closing: Promise<void> | undefined;
+
+  /** `options.threads` workers; each session in them gets 1 intra-op thread. */
+  constructor(private readonly options: RuntimeOptions & { threads: number }) {
+    this.workers = Array.from({ length: options.threads }, () => new SessionWorker());
+  }
+
+  /** Workers in the pool: the number of shards of a batch. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /**
+   * Creates the graph's session in every worker.
+   * @throws AisfError E_MODEL_INVALID when ONNX Runtime rejects the graph.
+   */
+  async createSession(bytes: Uint8Array): Promise<Session> {
+    if (this.closing) throw new AisfError('E_INTERNAL', 'the worker pool was closed');
+    const sid = this.nextSession++;
+    const { parallelism: _, ...perWorker } = { ...this.options, threads: 1 };
+    const created = await Promise.allSettled(
+      this.workers.map((w) => w.request({ type: 'create', sid, bytes, options: perWorker })),
+    );
+    const failed = created.find((r) => r.status === 'rejected');
+    if (failed) {
+      await Promise.allSettled(this.workers.map((w) => w.request({ type: 'release', sid })));
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    const names = (created[0] as PromiseFulfilledResult<WorkerReply & { ok: true }>).value
+      .names ?? { inputs: [], outputs: [] };
+    const workers = this.workers;
+    /** Posts a run; `owned` feeds are this call's own copies, moved to the worker without a copy. */
+    const runOn = async (
+      w: SessionWorker,
+      feeds: Record<string, Tensor>,
+      owned: ReadonlySet<string>,
+    ): Promise<Record<string, Tensor>> => {
+      const transfer: ArrayBuffer[] = [];
+      const sent: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries(feeds)) {
+        if (owned.has(name)) {
+          transfer.push(t.data.buffer as ArrayBuffer);
+          sent[name] = t;
+          continue;
+        }
+        // Cloning a view clones its whole buffer: send exactly the view's values.
+        const whole = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength;
+        sent[name] = whole ? t : { data: t.data.slice(), shape: t.shape };
+      }
+      const reply = await w.request({ type: 'run', sid, feeds: sent }, transfer);
+      return reply.out as Record<string, Tensor>;
+    };
+    const run = (feeds: Record<string, Tensor>) =>
+      runOn(workers[this.turn++ % workers.length] as SessionWorker, feeds, new Set());
+    let released = false;
+    return {
+      inputNames: names.inputs,
+      outputNames: names.outputs,
+      run,
+      async runSharded(feeds, plan) {
+        const batched = plan.batched.filter((name) => feeds[name] !== undefined);
+        const n = batched.length ? ((feeds[batched[0] as string] as Tensor).shape[0] ?? 0) : 0;
+        const sizes = shardSizes(n, workers.length);
+        if (sizes.length < 2) return run(feeds);
+        let start = 0;
+        const owned = new Set(batched);
+        const parts = await Promise.all(
+          sizes.map((size, i) => {
+            const shard: Record<string, Tensor> = {};
+            for (const [name, t] of Object.entries(feeds))
+              shard[name] = owned.has(name) ? rows(t, start, start + size) : t;
+            start += size;
+            return runOn(workers[i] as SessionWorker, shard, owned);
+          }),
+        );
+        return mergeShards(parts, new Set(plan.sum ?? []));
+      },
+      endProfiling() {
+        return undefined;
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        await Promise.allSettled(workers.map((w) => w.request({ type: 'release', sid })));
+      },
+    };
+  }
+
+  /** Releases every session and ends the threads (idempotent). */
+  close(): Promise<void> {
+    this.closing ??= Promise.all(this.workers.map((w) => w.close())).then(() => undefined);
+    return this.closing;
+  }
+}
+
+/**
+ * Creates a data-parallel session with a pool of its own: `options.threads` workers, each running
+ * the graph in a single-threaded ONNX Runtime session; releasing the session ends the pool. Use
+ * through createSession with `parallelism: 'data'` (a Model shares one pool between its graphs).
  * @example const s = await createSession(bytes, { threads: 2, parallelism: 'data' });
  */
 export async function createParallelSession(
   bytes: Uint8Array,
   options: RuntimeOptions & { threads: number },
 ): Promise<Session> {
-  const workers = Array.from({ length: options.threads }, () => new SessionWorker());
-  const { parallelism: _, ...perWorker } = { ...options, threads: 1 };
-  let names: { inputs: string[]; outputs: string[] } = { inputs: [], outputs: [] };
+  const pool = new WorkerPool(options);
+  let session: Session;
   try {
-    const replies = await Promise.all(
-      workers.map((w) => w.request({ type: 'create', bytes, options: perWorker })),
-    );
-    names = replies[0]?.names ?? names;
+    session = await pool.createSession(bytes);
   } catch (error) {
-    await Promise.all(workers.map((w) => w.close()));
+    await pool.close();
     throw error;
   }
-  let turn = 0;
-  /** Posts a run; `owned` feeds are this call's own copies, moved to the worker without a copy. */
-  const runOn = async (
-    w: SessionWorker,
-    feeds: Record<string, Tensor>,
-    owned: ReadonlySet<string>,
-  ): Promise<Record<string, Tensor>> => {
-    const transfer: ArrayBuffer[] = [];
-    const sent: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) {
-      if (owned.has(name)) {
-        transfer.push(t.data.buffer as ArrayBuffer);
-        sent[name] = t;
-        continue;
-      }
-      // Cloning a view clones its whole buffer: send exactly the view's values.
-      const whole = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength;
-      sent[name] = whole ? t : { data: t.data.slice(), shape: t.shape };
-    }
-    return (await w.request({ type: 'run', feeds: sent }, transfer)).out as Record<string, Tensor>;
-  };
-  const run = (feeds: Record<string, Tensor>) =>
-    runOn(workers[turn++ % workers.length] as SessionWorker, feeds, new Set());
   return {
-    inputNames: names.inputs,
-    outputNames: names.outputs,
-    run,
-    async runSharded(feeds, plan) {
-      const batched = plan.batched.filter((name) => feeds[name] !== undefined);
-      const n = batched.length ? ((feeds[batched[0] as string] as Tensor).shape[0] ?? 0) : 0;
-      const sizes = shardSizes(n, workers.length);
-      if (sizes.length < 2) return run(feeds);
-      let start = 0;
-      const owned = new Set(batched);
-      const parts = await Promise.all(
-        sizes.map((size, i) => {
-          const shard: Record<string, Tensor> = {};
-          for (const [name, t] of Object.entries(feeds))
-            shard[name] = owned.has(name) ? rows(t, start, start + size) : t;
-          start += size;
-          return runOn(workers[i] as SessionWorker, shard, owned);
-        }),
-      );
-      return mergeShards(parts, new Set(plan.sum ?? []));
-    },
-    endProfiling() {
-      return undefined;
-    },
+    ...session,
     async release() {
-      await Promise.all(workers.map((w) => w.close()));
+      await session.release();
+      await pool.close();
     },
   };
 }
