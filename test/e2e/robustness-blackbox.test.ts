@@ -5,12 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type Model } from '../../src/engine/index.js';
+import { type ModelEndpoint, serveModelEndpoint } from '../helpers/model-endpoint.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/aisf.js', import.meta.url));
@@ -42,7 +41,7 @@ function aisf(args: string[]): Promise<{ code: number | null; stdout: string; st
 }
 
 let model: Model;
-let server: Server;
+let endpoint: ModelEndpoint;
 let url = '';
 beforeAll(async () => {
   if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url)))
@@ -50,29 +49,11 @@ beforeAll(async () => {
       'dist/ is missing: run `npm run build` (npm test does it) before the e2e tests',
     );
   model = await loadModel(MODEL, { threads: 1 });
-  server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => {
-      raw += c;
-    });
-    req.on('end', async () => {
-      const rows = (JSON.parse(raw) as { inputs: unknown[] }).inputs;
-      const data = Float32Array.from(rows.flat(4) as number[]);
-      const out = await model.predict({ data, shape: [rows.length, 1, 28, 28] });
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({
-          outputs: rows.map((_, i) => Array.from(out.data.subarray(i * 10, i * 10 + 10))),
-        }),
-      );
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/predict`;
+  endpoint = await serveModelEndpoint(model, [1, 28, 28]);
+  url = endpoint.url;
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await endpoint?.close();
   await model?.release();
 });
 

@@ -1,7 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { serveModelEndpoint } from '../../../../test/helpers/model-endpoint.js';
 import { openCatalog } from '../../../catalog/index.js';
 import { loadModel } from '../../../engine/index.js';
 import { robustnessTest } from './index.js';
@@ -81,27 +80,8 @@ describe('test.robustness.adversarial', () => {
 
   it('runs against a remote endpoint: the same numbers as the local model; gradients refused', async () => {
     const local = await loadModel(`${cwd}fashion-cnn-trained.onnx`, { threads: 1 });
-    let authorization: string | undefined;
-    const server = createServer((req, res) => {
-      authorization = req.headers.authorization;
-      let raw = '';
-      req.on('data', (c) => {
-        raw += c;
-      });
-      req.on('end', async () => {
-        const rows = (JSON.parse(raw) as { inputs: number[][][][] }).inputs;
-        const data = Float32Array.from(rows.flat(3));
-        const out = await local.predict({ data, shape: [rows.length, 1, 28, 28] });
-        res.setHeader('content-type', 'application/json');
-        res.end(
-          JSON.stringify({
-            outputs: rows.map((_, i) => Array.from(out.data.subarray(i * 10, i * 10 + 10))),
-          }),
-        );
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/predict`;
+    const endpoint = await serveModelEndpoint(local, [1, 28, 28]);
+    const url = endpoint.url;
     try {
       const common = {
         data: base.data,
@@ -124,7 +104,7 @@ describe('test.robustness.adversarial', () => {
       );
       expect(remote.status, remote.reason).toBe('completed');
       expect(remote.metrics).toEqual(onnx.metrics);
-      expect(authorization).toBe('Bearer t0ken');
+      expect(endpoint.authorization).toBe('Bearer t0ken');
       expect(remote.modelSha256).toBeUndefined();
       const source = (remote.details as { source: { kind: string; url: string; queries: number } })
         .source;
@@ -148,8 +128,7 @@ describe('test.robustness.adversarial', () => {
       expect(noEnv.status).toBe('error');
       expect(noEnv.reason).toMatch(/AISF_TEST_ENDPOINT_AUTH is not set/);
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await endpoint.close();
       await local.release();
     }
   });
