@@ -3,12 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AisfError, EXIT, type ExitCode } from '../../errors.js';
 import { SEVERITIES, type Severity } from '../../evidence/test-plugin.js';
-// Only the light modules: the format parsers load inside the scan worker, not in this process.
+// Only the light modules: the format parsers load inside the scan worker, not in this process,
+// and SARIF and signing (node:crypto) load when used, so that the worker starts sooner.
 import type { ScanReport } from '../../platform/scan/files.js';
 import { scanPathsIsolated } from '../../platform/scan/isolate.js';
-import { toSarif } from '../../platform/scan/sarif.js';
 import { SEVERITY_RANK } from '../../platform/scan/types.js';
-import { signModel, verifyModel } from '../../platform/sign/index.js';
 import { type ArgDef, type CommandContext, defineCommand } from '../command.js';
 import { renderJson, renderMarkdownTable, renderTable } from '../render.js';
 import { packageVersion } from '../version.js';
@@ -161,15 +160,20 @@ const scan = defineCommand({
           ...(workers !== undefined ? { workers } : {}),
         });
     // Report paths as given (relative to the working directory), so SARIF URIs are repository-relative.
-    for (const r of report.results) r.path = relativeTo(ctx.cwd, r.path);
+    // The scanned paths are absolute and normalised (resolved above, then joined by the folder
+    // walk): only the working-directory prefix is cut, without re-resolving each of them.
+    const prefix = `${resolve(ctx.cwd)}/`;
     for (const r of report.results) {
+      if (r.path.startsWith(prefix)) r.path = r.path.slice(prefix.length);
       for (const f of r.findings) f.location.file = r.path;
       for (const e of r.errors) e.location.file = r.path;
     }
     const format = String(ctx.options.format ?? ctx.format);
     const text =
       format === 'sarif'
-        ? renderJson(toSarif(report, packageVersion()))
+        ? renderJson(
+            (await import('../../platform/scan/sarif.js')).toSarif(report, packageVersion()),
+          )
         : format === 'json'
           ? renderJson(report)
           : renderScanTable(ctx, report, format === 'md');
@@ -216,6 +220,7 @@ const signCmd = defineCommand({
     const dir = resolve(ctx.cwd, ctx.args[0] as string);
     const out =
       typeof ctx.options.output === 'string' ? resolve(ctx.cwd, ctx.options.output) : undefined;
+    const { signModel } = await import('../../platform/sign/index.js');
     const { path, statement } = await signModel(dir, resolve(ctx.cwd, ctx.options.key), out);
     const files = statement.predicate.resources.length;
     if (ctx.format === 'json')
@@ -255,6 +260,7 @@ const verifyCmd = defineCommand({
       typeof ctx.options.signature === 'string'
         ? resolve(ctx.cwd, ctx.options.signature)
         : undefined;
+    const { verifyModel } = await import('../../platform/sign/index.js');
     const result = await verifyModel(dir, resolve(ctx.cwd, ctx.options.pub), sig);
     if (ctx.format === 'json') ctx.out(renderJson(result));
     else if (result.ok)

@@ -4,10 +4,10 @@
  * that exhausts either is reported as `error` (never clean) and the rest continue in a fresh worker.
  * Buffers live outside the V8 heap, so the byte limits of ScanLimits bound those.
  */
-import { createRequire } from 'node:module';
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { type WorkerEntry, workerEntry } from '../../engine/worker-entry.js';
 import { listFiles, type ScanReport, summarize } from './files.js';
 import type { ScanPathsOptions } from './scan.js';
 import type { FileScanResult, ScanOptions } from './types.js';
@@ -31,19 +31,28 @@ export const DEFAULT_ISOLATION = { timeoutMs: 120_000, memoryMb: 1024 } as const
 /** Files per batch from which the default pool uses more than one worker. */
 const POOL_FROM_FILES = 2000;
 
-function workerUrl(): { url: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts'))
-    return { url: new URL('./worker.js', import.meta.url), eval: false };
-  // Under tsx/vitest the sources are TypeScript: load the worker through tsx's scoped loader.
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
-    /\.cjs$/,
-    '.mjs',
-  );
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  return {
-    url: `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`,
-    eval: true,
-  };
+/**
+ * The bundled worker (worker-loader.cjs runs worker.bundle.cjs from its code cache) when the build
+ * wrote one that is not older than worker.js; else worker.js and its module graph. A bundle older
+ * than worker.js comes from an earlier build (`tsc` alone rewrites every .js file), so it may not
+ * match the scanners' current code.
+ */
+function builtWorker(): URL {
+  const plain = new URL('./worker.js', import.meta.url);
+  try {
+    const bundle = statSync(new URL('./worker.bundle.cjs', import.meta.url));
+    if (bundle.mtimeMs >= statSync(plain).mtimeMs)
+      return new URL('./worker-loader.cjs', import.meta.url);
+  } catch {
+    // no bundle: `tsc` without the bundling step
+  }
+  return plain;
+}
+
+function workerUrl(): WorkerEntry {
+  if (!import.meta.url.endsWith('.ts')) return { url: builtWorker(), eval: false };
+  // Under tsx/vitest the sources are TypeScript: worker.ts through tsx's scoped loader.
+  return workerEntry(import.meta.url, './worker');
 }
 
 function errorResult(path: string, message: string): FileScanResult {

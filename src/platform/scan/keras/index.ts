@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs, { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostImport } from '../host-import.js';
 import { parseJsonStrict } from '../json.js';
 import { pickleScanner } from '../pickle/index.js';
 import { type Blob, type FormatScanner, NeedLoadError, type ScanSession } from '../session.js';
@@ -74,7 +75,7 @@ let h5: H5 | undefined;
 /** Loads the h5wasm module (WASM compile, once per process); the HDF5 scanner needs it. */
 export async function loadHdf5(): Promise<void> {
   if (h5) return;
-  const mod = await import('h5wasm/node');
+  const mod = await hostImport<H5>('h5wasm/node');
   await mod.ready;
   h5 = mod;
 }
