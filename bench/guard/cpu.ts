@@ -5,6 +5,7 @@
  * Servers: the bare forwarder, the guard without steps and log, with steps only, full, full with
  * durable acks, and (AISF_BENCH_BASELINE=<old tree>) the old tree's full guard.
  * Run: flock /tmp/aisf-bench.lock nice npx tsx bench/guard/cpu.ts [rate=1000] [seconds=4] [rounds=5]
+ * [all|pair] (`pair`: only the forwarder and the full guards, with the baseline's when given).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -54,24 +55,36 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 const dir = mkdtempSync(join(tmpdir(), 'aisf-bench-cpu-'));
 const load0 = loadavg();
 const upstream = await start(['upstream']);
+// `pair`: only the forwarder and the full guards (this tree and the baseline), for before/after.
+const PAIR = process.argv[5] === 'pair';
 const servers: [string, Proc][] = [
   ['bare node:http forwarder', await start(['bare', upstream.url])],
-  ['guard, no steps, no log', await start(['guard', upstream.url, join(dir, 'e'), 'empty'])],
-  [
-    'guard, steps (auth+quota+PII+label), no log',
-    await start(['guard', upstream.url, join(dir, 's'), 'steps-only']),
-  ],
+];
+if (!PAIR) {
+  servers.push(
+    ['guard, no steps, no log', await start(['guard', upstream.url, join(dir, 'e'), 'empty'])],
+    [
+      'guard, steps (auth+quota+PII+label), no log',
+      await start(['guard', upstream.url, join(dir, 's'), 'steps-only']),
+    ],
+  );
+}
+servers.push(
   ['guard, full (steps + log)', await start(['guard', upstream.url, join(dir, 'f')])],
   ['guard, full, durable acks', await start(['guard', upstream.url, join(dir, 'd'), 'durable'])],
-];
+);
 if (BASELINE) {
+  const old = bundle(join(BASELINE, 'bench/guard/serve.ts'), 'serve-baseline');
   servers.push([
     'guard, full, baseline tree',
-    await start(
-      ['guard', upstream.url, join(dir, 'b')],
-      bundle(join(BASELINE, 'bench/guard/serve.ts'), 'serve-baseline'),
-    ),
+    await start(['guard', upstream.url, join(dir, 'b')], old),
   ]);
+  if (PAIR) {
+    servers.push([
+      'guard, full, durable acks, baseline tree',
+      await start(['guard', upstream.url, join(dir, 'bd'), 'durable'], old),
+    ]);
+  }
 }
 try {
   for (const [, p] of servers) {
@@ -85,6 +98,7 @@ try {
   }
   const cpu = new Map<string, number[]>();
   const p50 = new Map<string, number[]>();
+  const p99 = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? servers : [...servers].reverse();
     for (const [name, p] of order) {
@@ -98,6 +112,7 @@ try {
       });
       cpu.set(name, [...(cpu.get(name) ?? []), ((cpuSeconds(p) - before) * 1e6) / r.completed]);
       p50.set(name, [...(p50.get(name) ?? []), r.service.p50]);
+      p99.set(name, [...(p99.get(name) ?? []), r.service.p99]);
     }
   }
   console.log(
@@ -105,12 +120,12 @@ try {
       .map((l) => l.toFixed(2))
       .join(' ')}\n`,
   );
-  console.log('| server | CPU µs/req (median) | rounds | p50 ms (median) |');
-  console.log('| --- | ---: | --- | ---: |');
+  console.log('| server | CPU µs/req (median) | rounds | p50 ms (median) | p99 ms (median) |');
+  console.log('| --- | ---: | --- | ---: | ---: |');
   for (const [name] of servers) {
     const c = cpu.get(name) ?? [];
     console.log(
-      `| ${name} | ${median(c).toFixed(0)} | ${c.map((x) => x.toFixed(0)).join(' ')} | ${median(p50.get(name) ?? []).toFixed(2)} |`,
+      `| ${name} | ${median(c).toFixed(0)} | ${c.map((x) => x.toFixed(0)).join(' ')} | ${median(p50.get(name) ?? []).toFixed(2)} | ${median(p99.get(name) ?? []).toFixed(2)} |`,
     );
   }
 } finally {

@@ -31,21 +31,63 @@ const BODY = JSON.stringify({
 });
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
+interface Stalls {
+  minorGc: { n: number; ms: number; max: number };
+  majorGc: { n: number; ms: number; max: number };
+  loopDelay?: { p99: number; max: number; mean: number };
+}
+
 interface Proc {
   child: ChildProcess;
   url: string;
+  /** Resolvers waiting for the next `{"stalls":…}` line (serve.ts answers SIGUSR2 with one). */
+  waiting: ((s: Stalls | undefined) => void)[];
+  /** Only this tree's serve.ts answers SIGUSR2 (for an older one it would be fatal). */
+  reportsStalls: boolean;
 }
 
 const BASELINE = process.env.AISF_BENCH_BASELINE;
 const SERVE_ARGS = bundle(SERVE, 'serve-current');
+/** Extra node flags for the guard processes, e.g. `--max-semi-space-size=64` (GC experiments). */
+const GUARD_FLAGS = (process.env.AISF_BENCH_GUARD_FLAGS ?? '').split(' ').filter(Boolean);
 
-function start(args: string[], serve = SERVE_ARGS): Promise<Proc> {
+function start(args: string[], serve = SERVE_ARGS, flags: string[] = []): Promise<Proc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...serve, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const child = spawn(process.execPath, [...flags, ...serve, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout?.once('data', (d: Buffer) => resolve({ child, url: d.toString().trim() }));
+    const proc: Proc = { child, url: '', waiting: [], reportsStalls: serve === SERVE_ARGS };
+    let pending = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      pending += d.toString();
+      let nl = pending.indexOf('\n');
+      while (nl >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.startsWith('{"stalls"')) {
+          proc.waiting.shift()?.((JSON.parse(line) as { stalls: Stalls }).stalls);
+        } else process.stderr.write(`${line}\n`);
+        nl = pending.indexOf('\n');
+      }
+    });
+    child.stdout?.once('data', (d: Buffer) => {
+      proc.url = d.toString().trim();
+      resolve(proc);
+    });
     child.once('exit', (code) => reject(new Error(`serve ${args[0]} exited ${code}`)));
+  });
+}
+
+/** GC pauses and loop delay of a server since the previous call (undefined if it did not answer). */
+function stalls(p: Proc): Promise<Stalls | undefined> {
+  if (!p.reportsStalls) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 2000);
+    p.waiting.push((s) => {
+      clearTimeout(timer);
+      resolve(s);
+    });
+    p.child.kill('SIGUSR2');
   });
 }
 
@@ -56,17 +98,42 @@ function cpuSeconds(p: Proc): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-/** Runs `load` and returns its result with the CPU µs per completed request of each process. */
+/**
+ * The process's main thread (the event loop) from /proc/<pid>/schedstat: milliseconds on a CPU
+ * and milliseconds runnable but waiting for one. The first over the row's length is the loop's
+ * utilisation ρ, which sets how long the queue after any stall takes to drain (about
+ * stall × ρ/(1 − ρ)); the second grows when other jobs take the cores (the bench runs at nice 10).
+ */
+function mainThreadMs(p: Proc): { run: number; wait: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/${p.child.pid}/schedstat`, 'utf8').split(' ');
+    return { run: Number(run) / 1e6, wait: Number(wait) / 1e6 };
+  } catch {
+    return { run: Number.NaN, wait: Number.NaN };
+  }
+}
+
+/**
+ * Runs `load` and returns its result with the CPU µs per completed request of each process and
+ * the stalls (GC pauses, loop delay) of the last one, the proxy (or the upstream when direct).
+ */
 async function withCpu<T extends { completed: number }>(
   procs: Proc[],
   load: () => Promise<T>,
-): Promise<T & { cpuUs: number[] }> {
+): Promise<T & { cpuUs: number[]; stalls: Stalls | undefined; waitMs: number; loopBusy: number }> {
+  const server = procs[procs.length - 1] as Proc;
+  await stalls(server);
   const before = procs.map(cpuSeconds);
+  const main0 = mainThreadMs(server);
+  const t0 = performance.now();
   const result = await load();
+  const main1 = mainThreadMs(server);
+  const waitMs = main1.wait - main0.wait;
+  const loopBusy = (main1.run - main0.run) / (performance.now() - t0);
   const cpuUs = procs.map((p, i) =>
     result.completed > 0 ? ((cpuSeconds(p) - (before[i] ?? 0)) * 1e6) / result.completed : NaN,
   );
-  return { ...result, cpuUs };
+  return { ...result, cpuUs, waitMs, loopBusy, stalls: await stalls(server) };
 }
 
 const fixed = (url: string) =>
@@ -108,6 +175,8 @@ async function flatOut(
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
+const gcText = (g: Stalls['minorGc'] | undefined) =>
+  g ? `${g.n} / ${g.ms.toFixed(0)} / ${g.max.toFixed(1)}` : 'n/a';
 
 const dir = mkdtempSync(join(tmpdir(), 'aisf-bench-guard-'));
 const script = join(dir, 'post.lua');
@@ -117,13 +186,14 @@ writeFileSync(
 );
 const load0 = loadavg();
 const upstream = await start(['upstream', String(WORK_US)]);
-const guard = await start(['guard', upstream.url, dir]);
-const durable = await start(['guard', upstream.url, dir, 'durable']);
+const guard = await start(['guard', upstream.url, dir], SERVE_ARGS, GUARD_FLAGS);
+const durable = await start(['guard', upstream.url, dir, 'durable'], SERVE_ARGS, GUARD_FLAGS);
 const bare = await start(['bare', upstream.url]);
 const baseline = BASELINE
   ? await start(
       ['guard', upstream.url, join(dir, 'baseline')],
       bundle(join(BASELINE, 'bench/guard/serve.ts'), 'serve-baseline'),
+      GUARD_FLAGS,
     )
   : undefined;
 try {
@@ -140,7 +210,15 @@ try {
   console.log(
     `# bench/guard — ${new Date().toISOString()}, ${SECONDS} s per row, upstream work ${WORK_US} µs/request, load average before ${load0.map((l) => l.toFixed(2)).join(' ')}`,
   );
-  const rows: [string, FixedRateResult & { cpuUs: number[] }][] = [];
+  const rows: [
+    string,
+    FixedRateResult & {
+      cpuUs: number[];
+      stalls: Stalls | undefined;
+      waitMs: number;
+      loopBusy: number;
+    },
+  ][] = [];
   rows.push(['direct', await withCpu([upstream], () => fixed(upstream.url))]);
   rows.push(['guard', await withCpu([upstream, guard], () => fixed(guard.url))]);
   rows.push(['guard, durable acks', await withCpu([upstream, durable], () => fixed(durable.url))]);
@@ -153,12 +231,17 @@ try {
   }
   console.log(`\n## Fixed rate ${RATE} req/s (open loop, 64 keep-alive connections)\n`);
   console.log(
-    '| path | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 from due time ms | unanswered | non-2xx | guard CPU µs/req |',
+    'Stalls are the answering server process (the guard, or the upstream when direct): GC pauses as count / total ms / longest ms, the event-loop delay p99 / max with AISF_BENCH_STALLS=1, the share of the row its main thread (the event loop) was on a CPU, and the time it waited runnable for one.\n',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| path | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 from due time ms | unanswered | non-2xx | guard CPU µs/req | minor GC | major GC | loop delay p99 / max ms | main thread busy | main thread run-queue wait ms |',
+  );
+  console.log(
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const [name, r] of rows) {
     console.log(
-      `| ${name} | ${f0(r.rps)} | ${f1(r.service.p50)} | ${f1(r.service.p90)} | ${f1(r.service.p99)} | ${f1(r.service.p999)} | ${f1(r.corrected.p99)} | ${r.unanswered} | ${r.non2xx} | ${r.cpuUs[1] === undefined ? '' : f0(r.cpuUs[1])} |`,
+      `| ${name} | ${f0(r.rps)} | ${f1(r.service.p50)} | ${f1(r.service.p90)} | ${f1(r.service.p99)} | ${f1(r.service.p999)} | ${f1(r.corrected.p99)} | ${r.unanswered} | ${r.non2xx} | ${r.cpuUs[1] === undefined ? '' : f0(r.cpuUs[1])} | ${gcText(r.stalls?.minorGc)} | ${gcText(r.stalls?.majorGc)} | ${r.stalls?.loopDelay ? `${f1(r.stalls.loopDelay.p99)} / ${f1(r.stalls.loopDelay.max)}` : ''} | ${(r.loopBusy * 100).toFixed(0)} % | ${f0(r.waitMs)} |`,
     );
   }
   const direct = Math.min(rows[0]?.[1].service.p99 ?? NaN, rows[3]?.[1].service.p99 ?? NaN);

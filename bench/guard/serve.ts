@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { hashApiKey } from '../../src/business/guard/access-api-key/index.js';
 import { parseGuardConfig } from '../../src/business/guard/config.js';
 import { serveGuard } from '../../src/business/guard/server.js';
@@ -16,6 +17,54 @@ import { callUpstream } from '../../src/business/guard/upstream.js';
 import { CHAT_ANSWER, startFakeUpstream } from '../../test/helpers/guard-upstream.js';
 
 export const BENCH_KEY = 'bench-user-key-0123456789';
+
+/**
+ * Stall diagnostics for the tail: GC pauses (a PerformanceObserver, always on: next to no cost)
+ * and, with AISF_BENCH_STALLS=1, the event-loop delay (a 1 ms timer, which costs some CPU).
+ * SIGUSR2 writes what was seen since the previous SIGUSR2 as one `{"stalls":…}` line on stderr.
+ */
+function watchStalls(): void {
+  const loop =
+    process.env.AISF_BENCH_STALLS === '1' ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
+  loop?.enable();
+  const pauses = { minor: [] as number[], major: [] as number[] };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      // NODE_PERFORMANCE_GC_MINOR = 1; major (4), incremental (8) and weak callbacks (16) count as major.
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      (kind === 1 ? pauses.minor : pauses.major).push(entry.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+  process.on('SIGUSR2', () => {
+    const ms = (ns: number) => ns / 1e6;
+    process.stderr.write(
+      `${JSON.stringify({
+        stalls: {
+          minorGc: {
+            n: pauses.minor.length,
+            ms: sum(pauses.minor),
+            max: Math.max(0, ...pauses.minor),
+          },
+          majorGc: {
+            n: pauses.major.length,
+            ms: sum(pauses.major),
+            max: Math.max(0, ...pauses.major),
+          },
+          ...(loop
+            ? {
+                loopDelay: { p99: ms(loop.percentile(99)), max: ms(loop.max), mean: ms(loop.mean) },
+              }
+            : {}),
+        },
+      })}\n`,
+    );
+    pauses.minor.length = 0;
+    pauses.major.length = 0;
+    loop?.reset();
+  });
+}
+watchStalls();
 const role = process.argv[2];
 if (role === 'upstream' && Number(process.argv[3] ?? 0) > 0) {
   const workUs = Number(process.argv[3]);

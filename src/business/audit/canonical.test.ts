@@ -36,6 +36,21 @@ describe('canonicalRecord', () => {
     );
   });
 
+  it('with `extra` equals canonicalJson of the record with seq and ts replaced (property)', () => {
+    fc.assert(
+      fc.property(record, fc.nat(), fc.string(), (r, seq, ts) => {
+        const { seq: _s, ts: _t, ...rest } = r;
+        expect(canonicalRecord(rest, { seq, ts })).toBe(canonicalJson({ ...rest, seq, ts }));
+        // Fields already present are overridden, as a spread would.
+        expect(canonicalRecord(r, { seq, ts })).toBe(canonicalJson({ ...r, seq, ts }));
+      }),
+      { numRuns: 300 },
+    );
+    expect(canonicalRecord({ zeta: 1, action: 'a' }, { seq: 2, ts: 't' })).toBe(
+      '{"action":"a","seq":2,"ts":"t","zeta":1}',
+    );
+  });
+
   it('falls back to the general form for other keys and skips undefined', () => {
     const r = { seq: 1, zeta: 2, action: 'allow', reason: undefined, Kind: 'x' };
     expect(canonicalRecord(r)).toBe('{"Kind":"x","action":"allow","seq":1,"zeta":2}');

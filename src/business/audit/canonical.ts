@@ -62,11 +62,19 @@ const QUOTED_KEYS = RECORD_KEYS.map((k) => `${JSON.stringify(k)}:`);
  * @example
  * canonicalRecord({ seq: 0, kind: 'decision', action: 'allow' }); // '{"action":"allow","kind":"decision","seq":0}'
  */
-export function canonicalRecord(record: Readonly<Record<string, unknown>>): string {
-  for (const key in record) if (!RECORD_KEY_SET.has(key)) return canonicalJson(record);
+export function canonicalRecord(
+  record: Readonly<Record<string, unknown>>,
+  /** Fields that override the record's (the log's `seq` and `ts`), without copying the record. */
+  extra?: { readonly seq: number; readonly ts: string },
+): string {
+  for (const key in record) {
+    if (!RECORD_KEY_SET.has(key)) return canonicalJson(extra ? { ...record, ...extra } : record);
+  }
   let out = '{';
   for (let i = 0; i < RECORD_KEYS.length; i++) {
-    const value = record[RECORD_KEYS[i] as string];
+    const key = RECORD_KEYS[i] as string;
+    const value =
+      extra && (key === 'seq' || key === 'ts') ? extra[key as 'seq' | 'ts'] : record[key];
     if (value === undefined) continue;
     if (out.length > 1) out += ',';
     out += QUOTED_KEYS[i] as string;

@@ -8,5 +8,12 @@ export {
   LOG_FILES,
   type StoredRecord,
 } from './log.js';
-export { leafHash, MerkleTree, nodeHash, verifyConsistency, verifyInclusion } from './merkle.js';
+export {
+  leafHash,
+  MerkleFrontier,
+  MerkleTree,
+  nodeHash,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.js';
 export { readRecords, type VerifyReport, verifyLog } from './verify.js';

@@ -41,6 +41,45 @@ describe('canonicalJson (RFC 8785)', () => {
 });
 
 describe('AuditLog', () => {
+  it('checkpoints written beside later flushes still chain and verify', async () => {
+    const dir = tempDir();
+    // Immediate group commit and a checkpoint every 7 records: checkpoints overlap the next flushes.
+    const log = await AuditLog.open(dir, {
+      checkpointEvery: 7,
+      checkpointIntervalMs: 60_000,
+      flushIntervalMs: 0,
+    });
+    const acks: Promise<number>[] = [];
+    const expected: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const record = { kind: 'decision' as const, requestId: `r${i}`, action: 'allow' };
+      if (i % 10 === 9) expect(await log.append(record)).toBe(i);
+      else if (i % 3 === 0) {
+        acks.push(log.append(record));
+        expected.push(i);
+      } else expect(log.appendNoWait(record)).toBe(i);
+    }
+    expect(await Promise.all(acks)).toEqual(expected);
+    await log.close();
+    const report = verifyLog(dir);
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, records: 300, unsealed: 0 });
+    expect(report.checkpoints).toBeGreaterThan(3);
+    expect(report.consistencyProofsChecked).toBe(report.checkpoints - 1);
+  });
+
+  it('appendNoWait records in order with the awaited appends, and refuses once closed', async () => {
+    const dir = tempDir();
+    const log = await AuditLog.open(dir, { checkpointEvery: 3, checkpointIntervalMs: 60_000 });
+    expect(log.appendNoWait({ kind: 'decision', requestId: 'a', action: 'allow' })).toBe(0);
+    expect(await log.append({ kind: 'decision', requestId: 'b', action: 'block' })).toBe(1);
+    expect(log.appendNoWait({ kind: 'decision', requestId: 'c', action: 'allow' })).toBe(2);
+    await log.close();
+    expect(log.appendNoWait({ kind: 'decision', requestId: 'd', action: 'allow' })).toBeUndefined();
+    expect(verifyLog(dir)).toMatchObject({ ok: true, records: 3, unsealed: 0 });
+    expect(readRecords(dir, 0, 3).map((r) => r.requestId)).toEqual(['a', 'b', 'c']);
+  });
+
   it('appends, checkpoints and verifies with inclusion and consistency proofs', async () => {
     const dir = tempDir();
     await writeLog(dir, 10);

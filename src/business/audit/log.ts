@@ -26,7 +26,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AisfError } from '../../errors.js';
 import { canonicalJson, canonicalRecord } from './canonical.js';
-import { leafHash, MerkleTree } from './merkle.js';
+import { leafHash, MerkleFrontier } from './merkle.js';
 
 /** File names inside a log folder. */
 export const LOG_FILES = {
@@ -133,8 +133,9 @@ function loadOrCreateKey(dir: string, pem: string | undefined): KeyObject {
 
 interface Pending {
   line: string;
-  resolve: (seq: number) => void;
-  reject: (error: unknown) => void;
+  /** Absent for `appendNoWait`. */
+  resolve: ((seq: number) => void) | undefined;
+  reject: ((error: unknown) => void) | undefined;
   seq: number;
 }
 
@@ -147,13 +148,16 @@ interface Pending {
  * await log.close();
  */
 export class AuditLog {
-  private readonly tree: MerkleTree;
+  private readonly tree: MerkleFrontier;
   private queue: Pending[] = [];
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private lastCheckpointSize: number;
   private lastCheckpointAt: number;
   private prevCheckpointHash: string;
+  /** The checkpoint being written off the flush path (one at a time), and whether there is one. */
+  private checkpointChain: Promise<void> = Promise.resolve();
+  private checkpointPending = false;
   private closed = false;
   private failure: unknown;
   private nextSeq: number;
@@ -165,7 +169,7 @@ export class AuditLog {
     private readonly key: KeyObject,
     private readonly keyId: string,
     private readonly options: Required<Omit<AuditLogOptions, 'privateKeyPem'>>,
-    tree: MerkleTree,
+    tree: MerkleFrontier,
     lastCheckpoint: { size: number; hash: string },
   ) {
     this.tree = tree;
@@ -186,7 +190,7 @@ export class AuditLog {
     const recordsPath = join(dir, LOG_FILES.records);
     const checkpointsPath = join(dir, LOG_FILES.checkpoints);
     const records = readLines(recordsPath);
-    const tree = new MerkleTree();
+    const tree = new MerkleFrontier();
     records.lines.forEach((line, i) => {
       let seq: unknown;
       try {
@@ -248,20 +252,39 @@ export class AuditLog {
   }
 
   /**
-   * Appends a record; resolves with its seq once it is on disk (fsync'd). Callers that must not
-   * wait (the guard's hot path) may ignore the promise: the record is still durable within about
-   * `flushIntervalMs`.
+   * Appends a record; resolves with its seq once it is on disk (fsync'd). Callers that do not wait
+   * for durability use `appendNoWait`.
    */
   append(record: DecisionRecord): Promise<number> {
     if (this.closed) return Promise.reject(new AisfError('E_STORE', 'the audit log is closed'));
     if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.enqueue(record, resolve, reject));
+  }
+
+  /**
+   * Appends a record without a promise (the guard's hot path when responses do not wait for the
+   * fsync): the record is durable within about `flushIntervalMs`, and a failed write turns
+   * `healthy` false, so the caller fails closed from then on. Returns the seq, or undefined when
+   * the log is closed or failed.
+   */
+  appendNoWait(record: DecisionRecord): number | undefined {
+    if (this.closed || this.failure) return undefined;
+    return this.enqueue(record, undefined, undefined);
+  }
+
+  private enqueue(
+    record: DecisionRecord,
+    resolve: Pending['resolve'] | undefined,
+    reject: Pending['reject'] | undefined,
+  ): number {
     const seq = this.nextSeq++;
-    const stored: StoredRecord = { ...record, seq, ts: this.options.now().toISOString() };
-    const line = canonicalRecord(stored as unknown as Record<string, unknown>);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ line, resolve, reject, seq });
-      if (!this.timer) this.schedule();
+    const line = canonicalRecord(record as unknown as Record<string, unknown>, {
+      seq,
+      ts: this.options.now().toISOString(),
     });
+    this.queue.push({ line, resolve, reject, seq });
+    if (!this.timer) this.schedule();
+    return seq;
   }
 
   private schedule(): void {
@@ -287,19 +310,38 @@ export class AuditLog {
     const batch = this.queue;
     this.queue = [];
     try {
-      await this.records.write(batch.map((p) => `${p.line}\n`).join(''));
+      // Each line is encoded once: the same bytes go to the file and into the leaf hash.
+      const lines = batch.map((p) => Buffer.from(`${p.line}\n`));
+      await this.records.write(lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines));
       await this.records.datasync();
-      for (const p of batch) this.tree.push(leafHash(Buffer.from(p.line)));
+      for (const line of lines) this.tree.push(leafHash(line.subarray(0, line.length - 1)));
+      // Acknowledge as soon as the records are on disk. A checkpoint is not needed for that
+      // (after a crash `open` seals every record that survived), so neither these acks nor the
+      // next batch's wait for the signature and the checkpoint's own fsync: it goes to the other
+      // file, on its own chain. With `waitForDurable` every 1000th batch (or the one after it)
+      // would otherwise answer a whole checkpoint later.
+      for (const p of batch) p.resolve?.(p.seq);
       const due =
         this.tree.size - this.lastCheckpointSize >= this.options.checkpointEvery ||
         Date.now() - this.lastCheckpointAt >= this.options.checkpointIntervalMs;
-      if (due) await this.writeCheckpoint();
-      for (const p of batch) p.resolve(p.seq);
+      if (due && !this.checkpointPending) {
+        this.checkpointPending = true;
+        this.checkpointChain = this.writeCheckpoint()
+          .catch((error: unknown) => {
+            this.failure ??= new AisfError('E_STORE', 'the audit log could not be written', {
+              cause: error,
+            });
+          })
+          .finally(() => {
+            this.checkpointPending = false;
+          });
+      }
     } catch (error) {
       this.failure = new AisfError('E_STORE', 'the audit log could not be written', {
         cause: error,
       });
-      for (const p of batch) p.reject(this.failure);
+      // Records already acknowledged stay acknowledged (they are on disk); the rest fail.
+      for (const p of batch) p.reject?.(this.failure);
     }
     if (this.queue.length > 0 && !this.timer && !this.closed) this.schedule();
   }
@@ -309,7 +351,7 @@ export class AuditLog {
     const unsigned = {
       origin: this.options.origin,
       size,
-      root: this.tree.root(size).toString('base64'),
+      root: this.tree.root().toString('base64'),
       ts: this.options.now().toISOString(),
       prev: this.prevCheckpointHash,
       keyId: this.keyId,
@@ -328,6 +370,7 @@ export class AuditLog {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    await this.checkpointChain;
     if (this.tree.size > this.lastCheckpointSize && !this.failure) await this.writeCheckpoint();
     await this.records.close();
     await this.checkpoints.close();

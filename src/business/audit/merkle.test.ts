@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_ROOT, leafHash, MerkleTree, verifyConsistency, verifyInclusion } from './merkle.js';
+import {
+  EMPTY_ROOT,
+  leafHash,
+  MerkleFrontier,
+  MerkleTree,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.js';
 
 // Certificate Transparency reference vectors (certificate-transparency merkle_tree_test.cc,
 // transparency-dev/merkle testonly): leaf inputs and the root over the first n leaves.
@@ -94,5 +101,28 @@ describe('RFC 9162 Merkle tree (CT reference vectors)', () => {
       }),
       { numRuns: 150, seed: 3 },
     );
+  });
+});
+
+describe("MerkleFrontier (the writer's O(log n) right edge)", () => {
+  it('matches the CT reference roots', () => {
+    const frontier = new MerkleFrontier();
+    expect(frontier.root().toString('hex')).toBe(EMPTY_ROOT.toString('hex'));
+    LEAVES.forEach((leaf, i) => {
+      frontier.push(leafHash(leaf));
+      expect(frontier.size).toBe(i + 1);
+      expect(frontier.root().toString('hex')).toBe(ROOTS[i]);
+    });
+  });
+
+  it('matches the full tree at every size up to 300', () => {
+    const frontier = new MerkleFrontier();
+    const tree = new MerkleTree();
+    for (let n = 1; n <= 300; n++) {
+      const leaf = leafHash(Buffer.from(`leaf ${n}`));
+      frontier.push(leaf);
+      tree.push(leaf);
+      expect(frontier.root().equals(tree.root()), `size ${n}`).toBe(true);
+    }
   });
 });

@@ -120,6 +120,55 @@ export class MerkleTree {
   }
 }
 
+/**
+ * The right edge of an append-only RFC 9162 tree: the roots of its perfect subtrees, one per set
+ * bit of the size (the "compact range" of transparency-dev/merkle). Appending and the root cost
+ * O(log n) hashes and the memory stays O(log n) — the writer needs nothing else, whereas keeping
+ * every leaf (`MerkleTree`) grows the heap by every record the log ever appended (which the
+ * garbage collector then re-marks on every major collection: tail latency for the guard).
+ *
+ * @example
+ * const frontier = new MerkleFrontier();
+ * frontier.push(leafHash(Buffer.from('a')));
+ * frontier.root(); // = leafHash('a')
+ */
+export class MerkleFrontier {
+  /** Subtree roots, largest (leftmost) first; `sizes[i]` is a power of two, strictly decreasing. */
+  private readonly hashes: Buffer[] = [];
+  private readonly sizes: number[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Appends one leaf hash, merging the equal-sized subtrees it completes (a binary carry). */
+  push(hash: Buffer): void {
+    let node = hash;
+    let size = 1;
+    while (this.sizes.length > 0 && this.sizes[this.sizes.length - 1] === size) {
+      this.sizes.pop();
+      node = nodeHash(this.hashes.pop() as Buffer, node);
+      size *= 2;
+    }
+    this.hashes.push(node);
+    this.sizes.push(size);
+    this.count++;
+  }
+
+  /**
+   * MTH over all leaves: the subtree roots folded right to left, which is the RFC 9162 §2.1.1
+   * recursion MTH(D[n]) = HASH(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n])) with k the largest power of two
+   * below n, applied down the right edge.
+   */
+  root(): Buffer {
+    if (this.hashes.length === 0) return EMPTY_ROOT;
+    let acc = this.hashes[this.hashes.length - 1] as Buffer;
+    for (let i = this.hashes.length - 2; i >= 0; i--) acc = nodeHash(this.hashes[i] as Buffer, acc);
+    return acc;
+  }
+}
+
 /** Verifies an inclusion proof (RFC 9162 §2.1.3.2). */
 export function verifyInclusion(
   index: number,

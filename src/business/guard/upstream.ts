@@ -51,38 +51,66 @@ function targetOf(raw: string): { isHttps: boolean; options: http.RequestOptions
   return target;
 }
 
+/** Starts a POST to the upstream; `onResponse` gets the head. */
+function send(req: UpstreamRequest, onResponse: (response: IncomingMessage) => void) {
+  const target = targetOf(req.url);
+  const payload = Buffer.from(req.body);
+  const request = (target.isHttps ? https : http).request(
+    {
+      ...target.options,
+      method: 'POST',
+      agent: target.isHttps ? httpsAgent : httpAgent,
+      headers: { ...req.headers, 'content-length': String(payload.length) },
+    },
+    onResponse,
+  );
+  // Nagle + delayed ACK would add ~40 ms per call on a reused socket (RFC 896 / RFC 1122 §4.2.3.2).
+  request.setNoDelay(true);
+  request.end(payload);
+  return request;
+}
+
+const connectError = (error: unknown) =>
+  error instanceof UpstreamError ? error : new UpstreamError('connect', 'cannot reach upstream');
+
 /** Opens a request and resolves with the response head (body not yet read). */
 export function openUpstream(req: UpstreamRequest): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const target = targetOf(req.url);
-    const payload = Buffer.from(req.body);
-    const request = (target.isHttps ? https : http).request(
-      {
-        ...target.options,
-        method: 'POST',
-        agent: target.isHttps ? httpsAgent : httpAgent,
-        headers: { ...req.headers, 'content-length': String(payload.length) },
-      },
-      (response) => {
-        clearTimeout(timer);
-        resolve(response);
-      },
-    );
+    const request = send(req, (response) => {
+      clearTimeout(timer);
+      resolve(response);
+    });
     const timer = setTimeout(() => {
       request.destroy(new UpstreamError('timeout', `no answer within ${req.timeoutMs} ms`));
     }, req.timeoutMs);
-    // Nagle + delayed ACK would add ~40 ms per call on a reused socket (RFC 896 / RFC 1122 §4.2.3.2).
-    request.setNoDelay(true);
     request.on('error', (error) => {
       clearTimeout(timer);
-      reject(
-        error instanceof UpstreamError
-          ? error
-          : new UpstreamError('connect', 'cannot reach upstream'),
-      );
+      reject(connectError(error));
     });
-    request.end(payload);
   });
+}
+
+/** Buffers a response body up to `maxBytes`; `done` is called once. */
+function collectBody(
+  response: IncomingMessage,
+  maxBytes: number,
+  done: (error: UpstreamError | undefined, body?: Buffer) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  response.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBytes) {
+      response.destroy();
+      done(new UpstreamError('too-large', `upstream answer exceeds ${maxBytes} bytes`));
+      return;
+    }
+    chunks.push(chunk);
+  });
+  response.on('end', () =>
+    done(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+  );
+  response.on('error', () => done(new UpstreamError('connect', 'upstream connection broke')));
 }
 
 /** Reads a whole body with the remaining time and a size bound. */
@@ -92,47 +120,59 @@ export function readBody(
   maxBytes = 16 * 1024 * 1024,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let settled = false;
     const timer = setTimeout(() => {
+      settled = true;
       response.destroy();
       reject(new UpstreamError('timeout', `body not complete within ${timeoutMs} ms`));
     }, timeoutMs);
-    response.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        clearTimeout(timer);
-        response.destroy();
-        reject(new UpstreamError('too-large', `upstream answer exceeds ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    response.on('end', () => {
+    collectBody(response, maxBytes, (error, body) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    });
-    response.on('error', () => {
-      clearTimeout(timer);
-      reject(new UpstreamError('connect', 'upstream connection broke'));
+      if (error) reject(error);
+      else resolve(body as Buffer);
     });
   });
 }
 
-/** Calls an upstream and buffers the answer. */
-export async function callUpstream(
+/**
+ * Calls an upstream and buffers the answer. One timer bounds head and body together: a second
+ * timer for the body, armed with the remaining milliseconds, got a new duration on nearly every
+ * call, and Node keeps one timer list per duration — creating and dropping a list (a priority
+ * queue insert and removal) per request.
+ */
+export function callUpstream(
   req: UpstreamRequest,
 ): Promise<{ status: number; contentType: string; body: Buffer }> {
-  const started = Date.now();
-  const response = await openUpstream(req);
-  const body = await readBody(
-    response,
-    Math.max(1, req.timeoutMs - (Date.now() - started)),
-    req.maxBytes,
-  );
-  return {
-    status: response.statusCode ?? 502,
-    contentType: String(response.headers['content-type'] ?? ''),
-    body,
-  };
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let response: IncomingMessage | undefined;
+    const settle = (error: UpstreamError | undefined, body?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error || !response) reject(error ?? new UpstreamError('connect', 'no answer'));
+      else {
+        resolve({
+          status: response.statusCode ?? 502,
+          contentType: String(response.headers['content-type'] ?? ''),
+          body: body as Buffer,
+        });
+      }
+    };
+    const request = send(req, (head) => {
+      response = head;
+      collectBody(head, req.maxBytes ?? 16 * 1024 * 1024, settle);
+    });
+    const timer = setTimeout(() => {
+      const error = response
+        ? new UpstreamError('timeout', `body not complete within ${req.timeoutMs} ms`)
+        : new UpstreamError('timeout', `no answer within ${req.timeoutMs} ms`);
+      if (response) response.destroy();
+      else request.destroy(error);
+      settle(error);
+    }, req.timeoutMs);
+    request.on('error', (error) => settle(connectError(error)));
+  });
 }

@@ -3,7 +3,7 @@
  * stored as SHA-256 hashes (a leaked config does not leak keys), compared in constant time; each key
  * has roles a route can require. Optional JWT bearer tokens (jose) carry roles in a claim.
  */
-import { createHash, createPublicKey, createSecretKey, timingSafeEqual } from 'node:crypto';
+import { createPublicKey, createSecretKey, hash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { z } from 'zod';
@@ -89,19 +89,22 @@ const ConfigSchema = z
 
 /** SHA-256 hex of a key, as stored in guard.yaml. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** Resolves the caller from `Authorization: Bearer …` or `x-api-key` (shared with the admin API). */
 export class Authenticator {
-  private readonly byHash: Map<string, ApiKey>;
+  /** Keys by their hex digest, with the digest's bytes for the constant-time re-check. */
+  private readonly byHash: Map<string, { key: ApiKey; digest: Buffer }>;
   private readonly verifyJwt: ((token: string) => ReturnType<typeof jwtVerify>) | undefined;
 
   constructor(
     keys: readonly ApiKey[],
     private readonly jwt: JwtConfig | undefined,
   ) {
-    this.byHash = new Map(keys.map((k) => [k.sha256, k]));
+    this.byHash = new Map(
+      keys.map((k) => [k.sha256, { key: k, digest: Buffer.from(k.sha256, 'hex') }]),
+    );
     if (jwt) {
       const options = {
         algorithms: jwt.algorithms ?? [jwt.algorithm],
@@ -128,11 +131,11 @@ export class Authenticator {
     const bearer = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : '';
     const raw = headers.get('x-api-key') ?? bearer;
     if (!raw) return undefined;
-    const digest = hashApiKey(raw);
-    const key = this.byHash.get(digest);
+    const digest = hash('sha256', raw, 'buffer');
+    const stored = this.byHash.get(digest.toString('hex'));
     // Map lookup by hash already avoids comparing secrets; re-check in constant time anyway.
-    if (key && timingSafeEqual(Buffer.from(key.sha256, 'hex'), Buffer.from(digest, 'hex'))) {
-      return { id: key.id, roles: key.roles, via: 'api-key' };
+    if (stored && timingSafeEqual(stored.digest, digest)) {
+      return { id: stored.key.id, roles: stored.key.roles, via: 'api-key' };
     }
     if (this.jwt && this.verifyJwt && raw.split('.').length === 3) {
       try {
