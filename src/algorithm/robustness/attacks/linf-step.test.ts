@@ -34,10 +34,14 @@ describe('fused L∞ step', () => {
           const d = 64;
           const pick = (r: number) =>
             r < 0.1 ? range.lo : r > 0.9 ? range.hi : range.lo + (range.hi - range.lo) * rand();
-          // −0 among the values: the FGSM fast path must keep the signed zero the general path gives.
+          // −0 among the values: the FGSM fast path must keep the signed zero the general path
+          // gives; half the runs use uint8-like levels (few distinct values: memo hits).
+          const levels = seed % 2 === 0;
           const x0 = Float32Array.from({ length: d }, () => {
             const r = rand();
-            return r < 0.05 && range.lo <= 0 ? -0 : pick(r);
+            if (r < 0.05 && range.lo <= 0) return -0;
+            if (levels) return range.lo + ((range.hi - range.lo) * Math.floor(rand() * 8)) / 7;
+            return pick(r);
           });
           const cur = Float32Array.from(x0, (v) =>
             Math.fround(clip(v + eps * (2 * rand() - 1), range.lo, range.hi)),
