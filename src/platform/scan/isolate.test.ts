@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { slowPickle, stackExpansionPickle } from '../../../test/helpers/pathological-pickles.js';
 import { scanPathsIsolated } from './isolate.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -42,14 +43,8 @@ describe('scanPathsIsolated', () => {
   });
 
   it('stops a file at the heap limit, reports error, and scans the next file', async () => {
-    // PROTO 4, MARK, 6M × NONE, LIST, STOP: millions of live values on the symbolic stack
-    const n = 6_000_000;
-    const bytes = new Uint8Array(n + 5);
-    bytes.set([0x80, 4, 0x28]);
-    bytes.fill(0x4e, 3, 3 + n);
-    bytes.set([0x6c, 0x2e], 3 + n);
     const big = join(dir, 'big.pkl');
-    writeFileSync(big, bytes);
+    writeFileSync(big, stackExpansionPickle());
     const report = await scanPathsIsolated(
       [big, join(FIXTURES, 'benign', 'array.npy')],
       {},
@@ -61,16 +56,8 @@ describe('scanPathsIsolated', () => {
   });
 
   it('stops a file at the time limit', async () => {
-    const n = 5_000_000;
-    const bytes = new Uint8Array(2 * n + 4);
-    bytes.set([0x80, 4]);
-    for (let i = 0; i < n; i++) {
-      bytes[2 + 2 * i] = 0x4e; // NONE
-      bytes[3 + 2 * i] = 0x30; // POP
-    }
-    bytes.set([0x4e, 0x2e], 2 + 2 * n);
     const slow = join(dir, 'slow.pkl');
-    writeFileSync(slow, bytes);
+    writeFileSync(slow, slowPickle());
     const report = await scanPathsIsolated(
       [slow],
       { limits: { maxPickleOps: 100_000_000 } },
