@@ -10,14 +10,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
-import { GraphBuilder } from '../../src/engine/graph/builder.js';
+import { newModel } from '../../src/engine/graph/builder.js';
 import {
   accuracy,
   adam,
   DATA_TYPE,
   encodeModel,
   loadModel,
-  type ModelProto,
   permutation,
   seededRandom,
   stderrProgress,
@@ -62,37 +61,14 @@ function subset(images: string, labels: string, n: number, seed: number): Uint8A
 
 /** The CNN as ONNX (opset 13, dynamic batch), weights drawn like torch.nn's defaults. */
 function cnn(seed: number): Uint8Array {
-  const model: ModelProto = {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    producerName: 'aisf examples/fashion-mnist/train.ts',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0,
+  const { model, builder: g } = newModel({
+    shape: ['batch', 1, 28, 28],
+    input: 'input',
+    producer: 'aisf examples/fashion-mnist/train.ts',
     docString: 'Fashion-MNIST CNN trained by aisf',
-    metadataProps: [],
-    functions: [],
-    unknown: [],
-    graph: {
-      name: 'fashion_cnn',
-      node: [],
-      initializer: [],
-      input: [
-        {
-          name: 'input',
-          elemType: DATA_TYPE.FLOAT,
-          shape: ['batch', 1, 28, 28],
-          docString: '',
-          unknown: [],
-        },
-      ],
-      output: [],
-      valueInfo: [],
-      docString: '',
-      unknown: [],
-    },
-  };
-  const g = new GraphBuilder(model.graph as NonNullable<ModelProto['graph']>, 'cnn');
+    graphName: 'fashion_cnn',
+    prefix: 'cnn',
+  });
   const random = seededRandom(seed);
   // torch.nn.Conv2d / Linear default: kaiming_uniform(a=√5) → U(±1/√fan_in), bias U(±1/√fan_in).
   const uniform = (n: number, fanIn: number) => {

@@ -4,13 +4,8 @@
  * Run: npx tsx scripts/fairness/export-onnx.ts [model.json] [model.onnx]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { GraphBuilder } from '../../src/engine/graph/builder.js';
-import {
-  checkModel,
-  DATA_TYPE,
-  encodeModel,
-  type ModelProto,
-} from '../../src/engine/onnx/index.js';
+import { newModel } from '../../src/engine/graph/builder.js';
+import { checkModel, encodeModel } from '../../src/engine/onnx/index.js';
 
 const [specFile = 'examples/credit-hmda/model.json', outFile = 'examples/credit-hmda/model.onnx'] =
   process.argv.slice(2);
@@ -20,29 +15,13 @@ const spec = JSON.parse(readFileSync(specFile, 'utf8')) as {
   model: { coef: number[]; intercept: number };
 };
 const d = spec.features.length;
-const model: ModelProto = {
-  irVersion: 8,
-  opsetImport: [{ domain: '', version: 13 }],
-  producerName: 'aisf',
-  producerVersion: '',
-  domain: '',
+const { model, builder: g } = newModel({
+  shape: ['N', d],
   modelVersion: 1,
   docString: `HMDA logistic regression of deny on ${spec.features.join(', ')}`,
-  metadataProps: [],
-  functions: [],
-  unknown: [],
-  graph: {
-    name: 'hmda-logistic',
-    node: [],
-    initializer: [],
-    input: [{ name: 'x', elemType: DATA_TYPE.FLOAT, shape: ['N', d], docString: '', unknown: [] }],
-    output: [],
-    valueInfo: [],
-    docString: '',
-    unknown: [],
-  },
-};
-const g = new GraphBuilder(model.graph as NonNullable<ModelProto['graph']>, 'hmda');
+  graphName: 'hmda-logistic',
+  prefix: 'hmda',
+});
 const mean = g.constant(Float32Array.from(spec.standardizer.mean), [d], 'mean');
 const std = g.constant(Float32Array.from(spec.standardizer.std), [d], 'std');
 const w = g.constant(Float32Array.from(spec.model.coef), [1, d], 'W');

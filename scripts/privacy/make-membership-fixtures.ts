@@ -27,14 +27,12 @@ import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { dpSgdTrain } from '../../src/data/privacy/dp-sgd/index.js';
 import { reinitialisedWeights } from '../../src/data/privacy/membership/index.js';
-import { GraphBuilder } from '../../src/engine/graph/builder.js';
+import { newModel } from '../../src/engine/graph/builder.js';
 import {
   accuracy,
   adam,
-  DATA_TYPE,
   encodeModel,
   loadModel,
-  type ModelProto,
   permutation,
   seededRandom,
   type Tensor,
@@ -79,37 +77,13 @@ function pick(images: Uint8Array, labels: Uint8Array, rows: ArrayLike<number>) {
 }
 
 function mlp(hidden: number): Uint8Array {
-  const model: ModelProto = {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    producerName: 'aisf scripts/privacy/make-membership-fixtures.ts',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0,
-    docString: '',
-    metadataProps: [],
-    functions: [],
-    unknown: [],
-    graph: {
-      name: 'fashion-mlp',
-      node: [],
-      initializer: [],
-      input: [
-        {
-          name: 'input',
-          elemType: DATA_TYPE.FLOAT,
-          shape: ['batch', 1, 28, 28],
-          docString: '',
-          unknown: [],
-        },
-      ],
-      output: [],
-      valueInfo: [],
-      docString: '',
-      unknown: [],
-    },
-  };
-  const g = new GraphBuilder(model.graph as NonNullable<ModelProto['graph']>, 'mlp');
+  const { model, builder: g } = newModel({
+    shape: ['batch', 1, 28, 28],
+    input: 'input',
+    producer: 'aisf scripts/privacy/make-membership-fixtures.ts',
+    graphName: 'fashion-mlp',
+    prefix: 'mlp',
+  });
   const flat = g.op('Flatten', ['input'], { axis: { int: 1 } });
   const w1 = g.constant(new Float32Array(hidden * 784), [hidden, 784], 'fc1.weight');
   const b1 = g.constant(new Float32Array(hidden), [hidden], 'fc1.bias');

@@ -8,6 +8,7 @@ import {
   type AttributeProto,
   DATA_TYPE,
   type GraphProto,
+  type ModelProto,
   type NodeProto,
 } from '../onnx/proto.js';
 import { arrayToTensor, type TypedArray } from '../onnx/tensor.js';
@@ -145,4 +146,68 @@ export class GraphBuilder {
   output(name: string, elemType: number = DATA_TYPE.FLOAT): void {
     this.graph.output.push({ name, elemType, docString: '', unknown: [] });
   }
+}
+
+/** What newModel writes into the empty model. */
+export interface NewModelOptions {
+  /** Shape of the one float input; strings are symbolic dims (e.g. 'batch'). */
+  shape: readonly (string | number)[];
+  /** @default 'x' */
+  input?: string;
+  /** Default-domain opset. @default 13 */
+  opset?: number;
+  /** @default 'aisf' */
+  producer?: string;
+  /** @default 'g' */
+  graphName?: string;
+  /** @default '' */
+  docString?: string;
+  /** @default 0 */
+  modelVersion?: number;
+  /** Name prefix of the builder's fresh values. @default 'fwd' */
+  prefix?: string;
+}
+
+/**
+ * An ONNX model (IR 8) with one float input and no nodes, and a builder on its graph: the start
+ * of every model aisf writes from scratch (tests, example and fixture scripts).
+ * @example
+ * const { model, builder: g } = newModel({ shape: ['batch', 784], input: 'input' });
+ */
+export function newModel(options: NewModelOptions): { model: ModelProto; builder: GraphBuilder } {
+  const model: ModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: options.opset ?? 13 }],
+    producerName: options.producer ?? 'aisf',
+    producerVersion: '',
+    domain: '',
+    modelVersion: options.modelVersion ?? 0,
+    docString: options.docString ?? '',
+    metadataProps: [],
+    functions: [],
+    unknown: [],
+    graph: {
+      name: options.graphName ?? 'g',
+      node: [],
+      initializer: [],
+      input: [
+        {
+          name: options.input ?? 'x',
+          elemType: DATA_TYPE.FLOAT,
+          shape: [...options.shape],
+          docString: '',
+          unknown: [],
+        },
+      ],
+      output: [],
+      valueInfo: [],
+      docString: '',
+      unknown: [],
+    },
+  };
+  const builder = new GraphBuilder(
+    model.graph as NonNullable<ModelProto['graph']>,
+    options.prefix ?? 'fwd',
+  );
+  return { model, builder };
 }
