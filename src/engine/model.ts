@@ -238,7 +238,7 @@ export class Model {
     let s = this.sessions.get(key);
     if (!s) {
       s = build().then(async ({ bytes, graph }) => ({
-        session: await this.createSession(bytes),
+        session: await this.openSession(bytes),
         ...(graph ? { graph } : {}),
       }));
       this.sessions.set(key, s);
@@ -246,7 +246,8 @@ export class Model {
     return s;
   }
 
-  private createSession(bytes: Uint8Array): Promise<Session> {
+  /** A session for a graph: from the shared worker pool when data-parallel, else a plain one. */
+  private openSession(bytes: Uint8Array): Promise<Session> {
     const threads = this.options.threads ?? availableParallelism();
     if (this.options.parallelism !== 'data' || threads < 2)
       return createSession(bytes, this.options);

@@ -11,7 +11,7 @@ import { readNpy } from '../io/npy.js';
 import { loadModel, type Model } from '../model.js';
 import { DATA_TYPE, encodeModel, type ModelProto } from '../onnx/proto.js';
 import type { Tensor } from '../runtime/session.js';
-import { perSampleGradients } from './index.js';
+import { type PerSampleResult, perSampleGradients } from './index.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 const npy = (name: string) => readNpy(readFileSync(new URL(name, FIXTURES)));
@@ -54,6 +54,27 @@ function norm(g: Map<string, Tensor<Float32Array>>): number {
   return Math.sqrt(s);
 }
 
+/**
+ * Per-example gradients and norms of `ps` against each example's own lossAndGradient (within
+ * `tol` relative, norms to 4 digits); returns the reference and the result for further checks.
+ */
+async function expectSingleExampleGradients(
+  model: Model,
+  ps: { perSample(x: Tensor, y: Tensor): Promise<PerSampleResult> },
+  x: Tensor<Float32Array>,
+  y: Tensor,
+  tol = 1e-4,
+) {
+  const ref = await reference(model, x, y);
+  const got = await ps.perSample(x, y);
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i] as Map<string, Tensor<Float32Array>>;
+    expect(relErr(got.gradients, r, i)).toBeLessThan(tol);
+    expect(got.norms[i]).toBeCloseTo(norm(r), 4);
+  }
+  return { ref, got };
+}
+
 /** max |a − b| / max |b| over all weights. */
 function relErr(
   a: Map<string, Tensor<Float32Array>>,
@@ -89,13 +110,7 @@ describe.each(CASES)('per-sample graph: %s', (label, data) => {
     expect(ps.method).toBe('graph');
     const { x, y } = data();
     const n = x.shape[0] as number;
-    const ref = await reference(model, x, y);
-    const got = await ps.perSample(x, y);
-    for (let i = 0; i < n; i++) {
-      const r = ref[i] as Map<string, Tensor<Float32Array>>;
-      expect(relErr(got.gradients, r, i)).toBeLessThan(1e-4);
-      expect(got.norms[i]).toBeCloseTo(norm(r), 4);
-    }
+    const { ref, got } = await expectSingleExampleGradients(model, ps, x, y);
     // Clip at the median norm so some examples are clipped and some are not.
     const sorted = [...got.norms].sort((a, b) => a - b);
     const C = sorted[Math.floor(n / 2)] as number;
@@ -191,14 +206,8 @@ describe('per-sample gradients', () => {
       shape: [n, 3, 4],
     };
     const y = { data: BigInt64Array.from([0n, 3n, 5n, 1n, 2n]), shape: [n] };
-    const ref = await reference(model, x, y);
-    const got = await ps.perSample(x, y);
+    const { got } = await expectSingleExampleGradients(model, ps, x, y);
     expect(got.gradients.size).toBe(4);
-    for (let i = 0; i < n; i++) {
-      const r = ref[i] as Map<string, Tensor<Float32Array>>;
-      expect(relErr(got.gradients, r, i)).toBeLessThan(1e-4);
-      expect(got.norms[i]).toBeCloseTo(norm(r), 4);
-    }
     await ps.release();
     await model.release();
   });
@@ -213,14 +222,8 @@ describe('per-sample gradients', () => {
       shape: [n, 2, 9, 9],
     };
     const y = { data: BigInt64Array.from([0n, 4n, 2n, 1n]), shape: [n] };
-    const ref = await reference(model, x, y);
-    const got = await ps.perSample(x, y);
+    const { got } = await expectSingleExampleGradients(model, ps, x, y);
     expect(got.gradients.size).toBe(4);
-    for (let i = 0; i < n; i++) {
-      const r = ref[i] as Map<string, Tensor<Float32Array>>;
-      expect(relErr(got.gradients, r, i)).toBeLessThan(1e-4);
-      expect(got.norms[i]).toBeCloseTo(norm(r), 4);
-    }
     // Both graphs use the patch formulation: check example 0 against a central finite difference
     // of its loss along its own gradient direction v = g/‖g‖ (dL/dh = ‖g‖).
     const w0 = model.weights();

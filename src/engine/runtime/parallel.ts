@@ -95,7 +95,7 @@ class SessionWorker {
       });
       const graceful = await Promise.race([closed, late]);
       clearTimeout(timer);
-      this.failure ??= new AisfError('E_INTERNAL', 'the session was released');
+      this.failure ??= new AisfError('E_INTERNAL', 'the worker pool was closed');
       if (graceful) {
         this.worker.ref();
         await this.exited;
